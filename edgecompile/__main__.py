@@ -1,0 +1,3 @@
+from edgecompile.cli.main import cli
+
+cli()

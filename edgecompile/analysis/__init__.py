@@ -1,0 +1,1 @@
+"""Read-only facts about a normalized graph: parameters, MACs, activation-memory lower bound."""

@@ -1,0 +1,42 @@
+"""Backend registry: names map to import paths; SDKs are imported only when a backend is used."""
+from __future__ import annotations
+
+import importlib
+
+from edgecompile.backends.base import Backend
+from edgecompile.errors import UsageError
+
+# Register once, import lazily. Each module defines `Backend`.
+REGISTRY: dict[str, str] = {
+    "onnxruntime": "edgecompile.backends.onnxruntime.backend:OnnxRuntimeBackend",
+    "openvino": "edgecompile.backends.openvino.backend:OpenVinoBackend",
+    "tflite": "edgecompile.backends.tflite.backend:TFLiteBackend",
+    "tvm": "edgecompile.backends.tvm.backend:TvmBackend",
+    "coreml": "edgecompile.backends.coreml.backend:CoreMLBackend",
+    "tensorrt": "edgecompile.backends.tensorrt.backend:TensorRTBackend",
+    "c": "edgecompile.backends.c.backend:CBackend",
+}
+
+_cache: dict[str, Backend] = {}
+
+
+def implemented() -> list[str]:
+    """Registered backends whose module exists in this installation."""
+    import importlib.util
+
+    return [n for n, path in REGISTRY.items() if importlib.util.find_spec(path.split(":")[0]) is not None]
+
+
+def get_backend(name: str) -> Backend:
+    if name not in REGISTRY:
+        raise UsageError(f"Unknown backend '{name}'. Known backends: {', '.join(REGISTRY)}.")
+    if name not in _cache:
+        module_name, cls_name = REGISTRY[name].split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as e:
+            if e.name and e.name.startswith("edgecompile"):
+                raise UsageError(f"The '{name}' backend is not part of this edgecompile build yet.") from e
+            raise
+        _cache[name] = getattr(module, cls_name)()
+    return _cache[name]

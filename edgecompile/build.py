@@ -1,0 +1,160 @@
+"""The build driver: load once, normalize once, then compile, verify and write one artifact per target."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from edgecompile import __version__
+from edgecompile.artifact import SCHEMA_VERSION, Artifact, hash_files, staged, write_manifest
+from edgecompile.backends import get_backend, implemented
+from edgecompile.backends.base import CompileContext
+from edgecompile.errors import EdgeCompileError, MissingExtraError, UnsupportedOpError, UsageError
+from edgecompile.targets import TargetProfile, resolve
+
+PRECISIONS = ("fp32", "fp16", "int8")
+VERIFY_SAMPLES = 16  # enough to catch a wrong kernel; cheap on every backend
+
+
+@dataclass
+class TargetResult:
+    target: str
+    precision: str
+    backend: str
+    path: Path | None = None  # the artifact folder, when it was written
+    error: str | None = None  # one paragraph, when it failed
+    parity: dict | None = None
+    skipped: bool = False  # not attempted (backend not installed during `--target all`)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.skipped
+
+
+@dataclass
+class BuildReport:
+    source: str
+    normalized: Any  # passes.pipeline.Normalized
+    results: list[TargetResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok or r.skipped for r in self.results) and any(r.ok for r in self.results)
+
+    def artifacts(self) -> list[Artifact]:
+        return [Artifact.open(r.path) for r in self.results if r.ok]
+
+
+def plan(targets: list[str], precisions: list[str] | None) -> list[tuple[TargetProfile, str, bool]]:
+    """(profile, precision, explicit) for every requested build; 'all' expands to every backend."""
+    for p in precisions or ():
+        if p not in PRECISIONS:
+            raise UsageError(f"Unknown precision '{p}'. Choose from {', '.join(PRECISIONS)}.")
+    if not targets:
+        raise UsageError("Name at least one --target (a backend, a profile from 'edgecompile targets', or 'all').")
+    out = []
+    for name in targets:
+        explicit = name != "all"
+        profiles = [resolve(name)] if explicit else [resolve(b) for b in implemented()]
+        for prof in profiles:
+            info = get_backend(prof.backend).info
+            default = list(prof.precisions[:1] or ["fp32"]) if explicit else list(prof.precisions or info.precisions)
+            wanted = precisions or default
+            for p in wanted:
+                if p not in info.precisions:
+                    if explicit:
+                        raise UsageError(f"Target '{prof.name}' ({prof.backend}) has no {p}; it supports {', '.join(info.precisions)}.")
+                    continue
+                out.append((prof, p, explicit))
+    return out
+
+
+def _manifest(prof, precision, loaded, norm, result, calib_info, parity, tol) -> dict:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "target": prof.name,
+        "backend": prof.backend,
+        "precision": precision,
+        "profile": {"options": prof.options, "budget": prof.budget, "bench": prof.bench},
+        "source": Path(loaded.source).name,  # no folders: the same model elsewhere builds the same bytes
+        "source_kind": loaded.kind,
+        "source_sha256": loaded.source_sha256,
+        "normalized_sha256": hashlib.sha256(norm.model.SerializeToString()).hexdigest(),
+        "passes": [{"name": r.name, "changed": r.changed, "detail": r.detail} for r in norm.passes],
+        "inputs": [s.to_json() for s in result.inputs],
+        "outputs": [s.to_json() for s in result.outputs],
+        "tool_versions": {"edgecompile": __version__, **result.tool_versions},
+        "tolerance": {k: v for k, v in vars(tol).items() if v is not None},
+        "calibration": calib_info,
+        "parity": parity,
+        "backend_details": result.extra,
+    }
+
+
+def build_one(prof: TargetProfile, precision: str, loaded, norm, out_dir: Path, calib, calib_info,
+              ref, samples, verify: bool, force: bool, options: dict) -> TargetResult:
+    from edgecompile.verify import verify as check_parity
+
+    backend = get_backend(prof.backend)
+    res = TargetResult(prof.name, precision, prof.backend)
+    ok, why = backend.available()
+    if not ok:
+        raise MissingExtraError(prof.backend, backend.info.extra or prof.backend, why)
+    report = backend.check(norm.model, precision)
+    if not report.ok:
+        raise UnsupportedOpError(f"{prof.name}: {report.summary()}. First: {report.unsupported[0].reason}.")
+    final = out_dir / f"{prof.name}-{precision}"
+    tol = backend.info.tolerances[precision]
+    with staged(final, force) as stage:
+        ctx = CompileContext(norm.model, prof, precision, stage, calib, None, {**prof.options, **options})
+        result = backend.compile(ctx)
+        manifest = _manifest(prof, precision, loaded, norm, result, calib_info, None, tol)
+        manifest["files"] = hash_files(stage, result.files)
+        if verify:
+            runner = backend.load(Artifact(stage, manifest))
+            manifest["parity"] = check_parity(runner, result.inputs, result.outputs, ref, samples, tol,
+                                              f"{prof.name} {precision}")
+        write_manifest(stage, manifest)
+    parity = manifest["parity"]
+    res.path, res.parity = final, parity
+    return res
+
+
+def build(model: str, targets: list[str], precisions: list[str] | None = None, calib: str | None = None,
+          calib_samples: int | None = None, out: str | Path = "build", force: bool = False, verify: bool = True,
+          input_shapes: dict | None = None, weights: str | None = None, options: dict | None = None,
+          loaded=None) -> BuildReport:
+    """Build `model` for every target x precision. One failure does not stop the others."""
+    from edgecompile import frontends
+    from edgecompile.backends.onnxruntime.backend import io_specs
+    from edgecompile.passes.pipeline import normalize, seeded_inputs
+    from edgecompile.quant.sources import DEFAULT_SAMPLES, load_samples
+    from edgecompile.verify import reference_outputs
+
+    jobs = plan(list(targets), list(precisions) if precisions else None)
+    loaded = loaded or frontends.load(model, weights, input_shapes)
+    norm = normalize(loaded.model, input_shapes)
+    report = BuildReport(loaded.source, norm, notes=loaded.notes + norm.notes)
+    feeds, calib_info = None, None
+    if calib:
+        feeds, calib_info = load_samples(calib, io_specs(norm.model)[0], calib_samples or DEFAULT_SAMPLES)
+        if "warning" in calib_info:
+            report.notes.append(calib_info["warning"])
+    elif any(p == "int8" for _, p, _ in jobs):
+        raise UsageError("int8 needs calibration data: pass --calib (a .npy/.npz file, 'digits', or 'random').")
+    samples = (feeds or [])[:VERIFY_SAMPLES] or seeded_inputs(norm.model, VERIFY_SAMPLES)
+    ref = reference_outputs(norm.model.SerializeToString(), samples) if verify else None
+    out_dir = Path(out)
+    for prof, precision, explicit in jobs:
+        try:
+            if not explicit and not get_backend(prof.backend).available()[0]:
+                report.results.append(TargetResult(prof.name, precision, prof.backend, skipped=True,
+                                                   error=get_backend(prof.backend).available()[1]))
+                continue
+            report.results.append(build_one(prof, precision, loaded, norm, out_dir, feeds, calib_info,
+                                            ref, samples, verify, force, options or {}))
+        except EdgeCompileError as e:
+            report.results.append(TargetResult(prof.name, precision, prof.backend, error=str(e)))
+    return report

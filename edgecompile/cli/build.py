@@ -1,0 +1,37 @@
+"""edgecompile build MODEL --target T ..."""
+from __future__ import annotations
+
+import click
+
+from edgecompile.cli.options import echo_json, input_shape_option, json_option, model_argument, shapes, weights_option
+
+
+@click.command("build")
+@model_argument
+@click.option("--target", "-t", "targets", multiple=True, required=True,
+              help="Backend, device profile or 'all' (repeatable).")
+@click.option("--precision", "-p", "precisions", multiple=True, type=click.Choice(["fp32", "fp16", "int8"]),
+              help="Precision (repeatable). Default: the profile's first, else fp32.")
+@click.option("--calib", help="Calibration data: .npy/.npz, 'digits', or 'random'.")
+@click.option("--calib-samples", type=int, default=None, help="Calibration samples to use (default 200).")
+@click.option("--out", "-o", default="build", show_default=True, help="Output folder.")
+@click.option("--force", is_flag=True, help="Replace existing artifact folders.")
+@click.option("--no-verify", is_flag=True, help="Skip the parity check against ONNX Runtime.")
+@weights_option
+@input_shape_option
+@json_option
+def command(model, targets, precisions, calib, calib_samples, out, force, no_verify, weights, input_shape, as_json):
+    """Compile MODEL into one verified artifact folder per target and precision: OUT/<target>-<precision>/."""
+    from edgecompile.build import build
+    from edgecompile.cli.render import print_build_report
+
+    report = build(model, list(targets), list(precisions) or None, calib=calib, calib_samples=calib_samples,
+                   out=out, force=force, verify=not no_verify, input_shapes=shapes(input_shape), weights=weights)
+    if as_json:
+        echo_json({"source": report.source, "notes": report.notes, "ok": report.ok,
+                   "results": [{"target": r.target, "precision": r.precision, "backend": r.backend,
+                                "path": str(r.path) if r.path else None, "error": r.error,
+                                "skipped": r.skipped, "parity": r.parity} for r in report.results]})
+    else:
+        print_build_report(report)
+    raise SystemExit(0 if report.ok else 1)

@@ -1,0 +1,60 @@
+"""Root command group. Subcommands are imported only when invoked, so `--help` stays light."""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+
+import click
+
+from edgecompile import __version__
+
+# name -> (module under edgecompile.cli, one-line help shown by `edgecompile --help`)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "quickstart": ("quickstart", "Train a digits CNN, build it for every available backend, verify and benchmark."),
+    "build": ("build", "Compile a model for one or more targets into verified artifacts."),
+    "inspect": ("inspect", "Show a model's I/O, parameters, MACs, peak activation memory and backend support."),
+    "targets": ("targets", "List backends and device profiles, and whether each is available here."),
+    "bench": ("bench", "Measure artifacts: load time, latency percentiles, throughput, size."),
+    "calibrate": ("calibrate", "Compute (and cache) the INT8 range table for a model and calibration data."),
+    "quant-report": ("quant_report", "Per-layer SQNR of an INT8 artifact against its float graph."),
+    "train": ("train", "Train an edge model (mlp, tinycnn, dscnn, mobilenet-tiny, resnet8)."),
+    "finetune": ("finetune", "LoRA fine-tune a training run; optionally merge the adapters."),
+    "prune": ("prune", "Structured channel pruning with recovery fine-tuning."),
+    "data": ("data", "Dataset tools (pack WebDataset shards)."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return [n for n, (mod, _) in COMMANDS.items() if importlib.util.find_spec(f"edgecompile.cli.{mod}")]
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS or name not in self.list_commands(ctx):
+            return None
+        return importlib.import_module(f"edgecompile.cli.{COMMANDS[name][0]}").command
+
+    def format_commands(self, ctx, formatter):
+        rows = [(n, COMMANDS[n][1]) for n in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx):
+        from edgecompile.errors import EdgeCompileError
+
+        try:
+            return super().invoke(ctx)
+        except EdgeCompileError as e:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"error: {e}", err=True)
+            sys.exit(e.exit_code)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="edgecompile")
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
+@click.pass_context
+def cli(ctx, debug):
+    """edgecompile: one normalized ONNX graph, many verified target artifacts."""
+    ctx.obj = {"debug": debug}

@@ -1,0 +1,1 @@
+"""Calibration data, range tables and per-backend INT8 flavors."""

@@ -1,0 +1,80 @@
+"""Device profiles: data in targets/*.toml, shipped inside the wheel. A user adds a board with a file."""
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from edgecompile.errors import UsageError
+
+_HERE = Path(__file__).resolve().parent
+
+
+def data_dir(name: str) -> Path:
+    """targets/ or calibration/: the source checkout's copy, else the one packed into the wheel."""
+    for candidate in (_HERE.parent / name, _HERE / "_data" / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"edgecompile data folder '{name}' is missing from this installation")
+
+
+@dataclass(frozen=True)
+class TargetProfile:
+    name: str  # profile name, e.g. "cortex-m4"; for a bare backend, the backend name
+    backend: str  # registry key of the backend that compiles for it
+    description: str = ""
+    precisions: tuple[str, ...] = ()  # precisions built by `--target all`/quickstart; empty = backend's
+    options: dict[str, Any] = field(default_factory=dict)  # backend options (mcpu, hint, ...)
+    budget: dict[str, int] = field(default_factory=dict)  # "ram"/"flash" in bytes
+    bench: dict[str, Any] = field(default_factory=dict)  # how to benchmark: {"runner": "host"|"qemu"|"ssh", ...}
+    path: str | None = None  # file it came from
+
+
+def _parse(path: Path) -> TargetProfile:
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as e:
+        raise UsageError(f"Target profile {path} is not valid TOML: {e}") from e
+    known = {"name", "backend", "description", "precisions", "options", "budget", "bench"}
+    unknown = set(raw) - known
+    if unknown or "backend" not in raw:
+        raise UsageError(f"Target profile {path}: needs 'backend'; unknown keys {sorted(unknown)}")
+    return TargetProfile(
+        name=raw.get("name", path.stem),
+        backend=raw["backend"],
+        description=raw.get("description", ""),
+        precisions=tuple(raw.get("precisions", ())),
+        options=dict(raw.get("options", {})),
+        budget={k: int(v) for k, v in raw.get("budget", {}).items()},
+        bench=dict(raw.get("bench", {})),
+        path=str(path),
+    )
+
+
+@lru_cache(maxsize=1)
+def profiles() -> dict[str, TargetProfile]:
+    out = {}
+    for path in sorted(data_dir("targets").glob("*.toml")):
+        p = _parse(path)
+        out[p.name] = p
+    return out
+
+
+def resolve(name: str) -> TargetProfile:
+    """A profile by name, or a backend name with its default options."""
+    from edgecompile.backends import REGISTRY
+
+    table = profiles()
+    if name in table:
+        return table[name]
+    if name in REGISTRY:
+        return TargetProfile(name=name, backend=name, description=f"{name} backend defaults")
+    if name.endswith(".toml") and Path(name).is_file():
+        return _parse(Path(name))
+    choices = sorted(set(table) | set(REGISTRY))
+    close = difflib.get_close_matches(name, choices, n=1)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    raise UsageError(f"Unknown target '{name}'.{hint} Run 'edgecompile targets' to list them.")
