@@ -51,7 +51,7 @@ def export(module, example: tuple, source: str, digest: str, kind: str, notes: l
     got = sess.run(None, {n: t.numpy() for n, t in zip(names, example)})
     err = max(float(np.max(np.abs(g - e.detach().numpy()))) for g, e in zip(got, expected))
     mag = max(float(np.max(np.abs(e.detach().numpy()))) for e in expected)
-    if not within(err, mag):
+    if not within(err, mag, PARITY_ATOL):
         raise ModelLoadError(f"The ONNX export of '{source}' differs from PyTorch by {err:.3g} "
                              f"(allowed {PARITY_ATOL * max(1.0, mag):.3g} for outputs up to {mag:.3g}).")
     parity = {"reference": "pytorch", "max_abs_err": err, "max_abs_output": mag, "tol": PARITY_ATOL}
