@@ -24,7 +24,13 @@ def implemented() -> list[str]:
     """Registered backends whose module exists in this installation."""
     import importlib.util
 
-    return [n for n, path in REGISTRY.items() if importlib.util.find_spec(path.split(":")[0]) is not None]
+    def exists(module: str) -> bool:
+        try:
+            return importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:  # its parent package is absent
+            return False
+
+    return [n for n, path in REGISTRY.items() if exists(path.split(":")[0])]
 
 
 def get_backend(name: str) -> Backend:

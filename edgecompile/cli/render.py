@@ -46,3 +46,89 @@ def print_build_report(report) -> None:
     for r in report.results:
         if r.error:
             c.print(f"{'skipped' if r.skipped else 'failed'}: {r.target} {r.precision}: {r.error}")
+
+
+def print_bench(results: list[dict]) -> None:
+    from rich.table import Table
+
+    table = Table(title="edgecompile bench (batch 1)", title_justify="left")
+    for col in ("target", "precision", "runner", "size", "load ms", "p50 ms", "p90 ms", "p99 ms", "inf/s", "extra"):
+        table.add_column(col, justify="right" if col not in ("target", "precision", "runner", "extra") else "left")
+    for m in results:
+        lat = m["latency_ms"]
+        extra = ", ".join(f"{k}={v}" for k, v in m.items() if k in ("flash_bytes", "ram_bytes", "instructions_per_inference"))
+        table.add_row(m["target"], m["precision"], m["runner"], fmt_bytes(m["size_bytes"]), f"{m['load_ms']:.1f}",
+                      f"{lat['p50']:.3f}", f"{lat['p90']:.3f}", f"{lat['p99']:.3f}", f"{m['throughput_ips']:.0f}", extra)
+    console().print(table)
+
+
+def _io(specs) -> str:
+    return ", ".join(f"{s['name']} {'x'.join(map(str, s['shape']))} {s['dtype']}" + (f" {s['layout']}" if s.get("layout") else "")
+                     for s in specs)
+
+
+def print_inspect(r: dict, n_layers: int) -> None:
+    from rich.table import Table
+
+    c = console()
+    c.print(f"[bold]{r['source']}[/bold] ({r['kind']})")
+    for note in r["notes"]:
+        c.print(f"note: {note}")
+    c.print(f"inputs:  {_io(r['inputs'])}")
+    c.print(f"outputs: {_io(r['outputs'])}")
+    c.print(f"params:  {r['params']['count']:,} ({fmt_bytes(r['params']['bytes'])})")
+    c.print(f"MACs:    {r['macs']['total']:,}")
+    mem = r["activation_memory"]
+    live = ", ".join(f"{t['tensor']} ({t['bytes']:,} B)" for t in mem["live"])
+    c.print(f"activation memory lower bound: {mem['peak_bytes']:,} B at step {mem['step']} ({mem['node']}): {live}")
+    c.print("ops:     " + ", ".join(f"{op} x{n}" for op, n in r["ops"].items()))
+    layers = sorted(r["macs"]["layers"], key=lambda entry: -entry["macs"])[:n_layers]
+    if layers:
+        t = Table(title="costliest layers", title_justify="left")
+        for col in ("node", "op", "MACs", "share"):
+            t.add_column(col, justify="right" if col in ("MACs", "share") else "left")
+        for entry in layers:
+            t.add_row(entry["node"], entry["op"], f"{entry['macs']:,}", f"{100 * entry['macs'] / max(r['macs']['total'], 1):.1f}%")
+        c.print(t)
+    t = Table(title="backend support", title_justify="left")
+    t.add_column("backend")
+    t.add_column("status")
+    for name, s in r["support"].items():
+        if not s["available"]:
+            status = f"not installed: {s['reason']}"
+        elif s["supported"]:
+            status = "supported" + "".join(f"; {n}" for n in s["notes"])
+        else:
+            status = "; ".join(f"{u['op_type']} at {u['node_name']}: {u['reason']}" for u in s["unsupported"])
+        t.add_row(name, status)
+    c.print(t)
+
+
+def print_quickstart(r) -> None:
+    from rich.table import Table
+
+    c = console()
+    t = Table(title=f"edgecompile quickstart: digits CNN (PyTorch test accuracy {r.train_accuracy:.2%})",
+              title_justify="left")
+    for col in ("target", "precision", "size", "p50 ms", "p99 ms", "parity vs ORT fp32", "accuracy"):
+        t.add_column(col, justify="right" if col in ("size", "p50 ms", "p99 ms", "accuracy") else "left")
+    for row in r.rows:
+        if row.error:
+            t.add_row(row.target, row.precision, "-", "-", "-", "FAILED", "-")
+            continue
+        t.add_row(row.target, row.precision, fmt_bytes(row.size_bytes), f"{row.p50_ms:.3f}", f"{row.p99_ms:.3f}",
+                  fmt_parity(row.parity), f"{row.accuracy:.2%}")
+    c.print(t)
+    for row in r.rows:
+        if row.error:
+            c.print(f"failed: {row.target} {row.precision}: {row.error}")
+    if r.unavailable:
+        c.print("not built here:")
+        for name, why in r.unavailable.items():
+            c.print(f"  {name}: {why}")
+    c.print(f"model:     {r.model_path}")
+    c.print(f"artifacts: {r.out / 'artifacts'}/<target>-<precision>/ (each with manifest.json)")
+    c.print(f"done in {r.seconds:.1f} s. Next:")
+    c.print(f"  edgecompile inspect {r.model_path}")
+    c.print(f"  edgecompile build {r.model_path} --target all --calib digits --out build")
+    c.print(f"  edgecompile bench {r.out / 'artifacts'}/*")

@@ -1,0 +1,31 @@
+"""Benchmark runners. Each is `bench(artifact, runs, warmup) -> metrics dict` with a common schema:
+
+runner, size_bytes, load_ms, runs, latency_ms {p50, p90, p99, mean, min}, throughput_ips, and
+runner-specific extras (peak_rss_bytes; flash_bytes, ram_bytes, instructions_per_inference ...).
+"""
+from __future__ import annotations
+
+import importlib
+
+from edgecompile.errors import UsageError
+
+RUNNERS = {
+    "host": "edgecompile.bench.host:bench",  # a fresh Python process on this machine
+    "qemu": "edgecompile.bench.qemu:bench",  # emulated Cortex-M (C backend)
+    "ssh": "edgecompile.bench.ssh:bench",  # a remote machine over SSH
+}
+
+
+def measure(artifact, runs: int = 100, warmup: int = 10, runner: str | None = None) -> dict:
+    """Benchmark one artifact with the runner its profile names (or `runner`)."""
+    name = runner or artifact.manifest.get("profile", {}).get("bench", {}).get("runner", "host")
+    if name not in RUNNERS:
+        raise UsageError(f"Unknown benchmark runner '{name}'; known: {', '.join(RUNNERS)}.")
+    module, fn = RUNNERS[name].split(":")
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as e:
+        raise UsageError(f"The '{name}' benchmark runner is not part of this edgecompile build.") from e
+    metrics = getattr(mod, fn)(artifact, runs, warmup)
+    return {"artifact": str(artifact.path), "target": artifact.target, "backend": artifact.backend,
+            "precision": artifact.precision, **metrics}
