@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 
 def build(model, targets, **kwargs):
     """See `edgecompile build --help`; returns a BuildReport."""
-    from edgecompile.build import build as _build
+    from edgecompile.driver import build as _build
 
     return _build(model, targets, **kwargs)
 
@@ -28,6 +28,6 @@ def load(path):
 
 def inspect(model, **kwargs):
     """See `edgecompile inspect --help`; returns the report as a dict."""
-    from edgecompile.inspect import inspect_model
+    from edgecompile.inspection import inspect_model
 
     return inspect_model(model, **kwargs)

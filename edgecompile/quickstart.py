@@ -46,7 +46,7 @@ def run(out: str | Path = "edgecompile-quickstart", runs: int = 200, force: bool
     from edgecompile.artifact import Artifact
     from edgecompile.backends import REGISTRY, get_backend, implemented
     from edgecompile.bench import measure
-    from edgecompile.build import build
+    from edgecompile.driver import build
     from edgecompile.datasets import digits_split
     from edgecompile.quickstart_model import train_digits_cnn
 

@@ -22,7 +22,7 @@ from edgecompile.cli.options import echo_json, input_shape_option, json_option, 
 @json_option
 def command(model, targets, precisions, calib, calib_samples, out, force, no_verify, weights, input_shape, as_json):
     """Compile MODEL into one verified artifact folder per target and precision: OUT/<target>-<precision>/."""
-    from edgecompile.build import build
+    from edgecompile.driver import build
     from edgecompile.cli.render import print_build_report
 
     report = build(model, list(targets), list(precisions) or None, calib=calib, calib_samples=calib_samples,

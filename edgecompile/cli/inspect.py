@@ -15,7 +15,7 @@ from edgecompile.cli.options import echo_json, input_shape_option, json_option, 
 def command(model, weights, input_shape, layers, as_json):
     """Inputs/outputs, parameters, MACs per layer, op histogram, peak activation memory, backend support."""
     from edgecompile.cli.render import print_inspect
-    from edgecompile.inspect import inspect_model
+    from edgecompile.inspection import inspect_model
 
     report = inspect_model(model, shapes(input_shape), weights)
     if as_json:
