@@ -122,6 +122,19 @@ def build_one(prof: TargetProfile, precision: str, loaded, norm, out_dir: Path, 
     return res
 
 
+def _reference(model, samples):
+    """ONNX Runtime fp32 outputs on the normalized graph; a graph it cannot run fails every target."""
+    from edgecompile.verify import reference_outputs
+
+    try:
+        return reference_outputs(model.SerializeToString(), samples)
+    except Exception as e:  # onnxruntime raises its own C++ exception types
+        report = get_backend("onnxruntime").check(model)
+        why = report.summary() if not report.ok else str(e).splitlines()[0]
+        raise UnsupportedOpError(f"The reference runtime (ONNX Runtime CPU) cannot run this model, so no artifact "
+                                 f"can be verified: {why}. Use --no-verify to build without the check.") from e
+
+
 def build(model: str, targets: list[str], precisions: list[str] | None = None, calib: str | None = None,
           calib_samples: int | None = None, out: str | Path = "build", force: bool = False, verify: bool = True,
           input_shapes: dict | None = None, weights: str | None = None, options: dict | None = None,
@@ -131,8 +144,6 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
     from edgecompile.backends.onnxruntime.backend import io_specs
     from edgecompile.passes.pipeline import normalize, seeded_inputs
     from edgecompile.quant.sources import DEFAULT_SAMPLES, load_samples
-    from edgecompile.verify import reference_outputs
-
     jobs = plan(list(targets), list(precisions) if precisions else None)
     loaded = loaded or frontends.load(model, weights, input_shapes)
     norm = normalize(loaded.model, input_shapes)
@@ -145,7 +156,7 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
     elif any(p == "int8" for _, p, _ in jobs):
         raise UsageError("int8 needs calibration data: pass --calib (a .npy/.npz file, 'digits', or 'random').")
     samples = (feeds or [])[:VERIFY_SAMPLES] or seeded_inputs(norm.model, VERIFY_SAMPLES)
-    ref = reference_outputs(norm.model.SerializeToString(), samples) if verify else None
+    ref = _reference(norm.model, samples) if verify else None
     out_dir = Path(out)
     for prof, precision, explicit in jobs:
         try:

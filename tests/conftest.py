@@ -71,7 +71,7 @@ def tiny_onnx(tmp_path) -> Path:
         numpy_helper.from_array(rng.standard_normal(4).astype(np.float32), "mean"),
         numpy_helper.from_array(rng.uniform(0.5, 2, 4).astype(np.float32), "var"),
         numpy_helper.from_array(rng.standard_normal((3, 256)).astype(np.float32), "fc_w"),
-        numpy_helper.from_array(np.array([1, -1], dtype=np.int64), "flat"),
+        numpy_helper.from_array(np.array([0, -1], dtype=np.int64), "flat"),
     ]
     nodes = [
         helper.make_node("Conv", ["x", "w", "b"], ["c"], name="conv", pads=[1, 1, 1, 1]),
