@@ -94,7 +94,7 @@ def _manifest(prof, precision, loaded, norm, result, calib_info, parity, tol) ->
 
 
 def build_one(prof: TargetProfile, precision: str, loaded, norm, out_dir: Path, calib, calib_info,
-              ref, samples, verify: bool, force: bool, options: dict) -> TargetResult:
+              ref, samples, verify: bool, force: bool, options: dict, int8=None) -> TargetResult:
     from edgecompile.verify import verify as check_parity
 
     backend = get_backend(prof.backend)
@@ -109,8 +109,21 @@ def build_one(prof: TargetProfile, precision: str, loaded, norm, out_dir: Path, 
     tol = backend.info.tolerances[precision]
     with staged(final, force) as stage:
         ctx = CompileContext(norm.model, prof, precision, stage, calib, None, {**prof.options, **options})
-        result = backend.compile(ctx)
+        # --- int8: range table + accuracy guard (edgecompile.quant, issue 3) ---
+        qblock = None
+        if int8 is not None and precision == "int8":
+            from edgecompile.quant.compile_int8 import compile_int8
+
+            ctx.ranges = int8.table
+            result, qblock = compile_int8(
+                backend, ctx, int8, lambda r: _manifest(prof, precision, loaded, norm, r, calib_info, None, tol),
+                f"{prof.name} {precision}")
+        else:
+            result = backend.compile(ctx)
+        # --- end int8 ---
         manifest = _manifest(prof, precision, loaded, norm, result, calib_info, None, tol)
+        if qblock is not None:
+            manifest["quantization"] = qblock
         manifest["files"] = hash_files(stage, result.files)
         if verify:
             runner = backend.load(Artifact(stage, manifest))
@@ -138,23 +151,34 @@ def _reference(model, samples):
 def build(model: str, targets: list[str], precisions: list[str] | None = None, calib: str | None = None,
           calib_samples: int | None = None, out: str | Path = "build", force: bool = False, verify: bool = True,
           input_shapes: dict | None = None, weights: str | None = None, options: dict | None = None,
-          loaded=None) -> BuildReport:
+          loaded=None, calib_method: str = "minmax", max_accuracy_drop: float | None = None,
+          eval_src: str | None = None, min_cosine: float | None = None) -> BuildReport:
     """Build `model` for every target x precision. One failure does not stop the others."""
     from edgecompile import frontends
     from edgecompile.backends.onnxruntime.backend import io_specs
     from edgecompile.passes.pipeline import normalize, seeded_inputs
-    from edgecompile.quant.sources import DEFAULT_SAMPLES, load_samples
+    from edgecompile.quant.sources import load_samples
     jobs = plan(list(targets), list(precisions) if precisions else None)
     loaded = loaded or frontends.load(model, weights, input_shapes)
     norm = normalize(loaded.model, input_shapes)
     report = BuildReport(loaded.source, norm, notes=loaded.notes + norm.notes)
     feeds, calib_info = None, None
     if calib:
-        feeds, calib_info = load_samples(calib, io_specs(norm.model)[0], calib_samples or DEFAULT_SAMPLES)
+        feeds, calib_info = load_samples(calib, io_specs(norm.model)[0], calib_samples)
         if "warning" in calib_info:
             report.notes.append(calib_info["warning"])
     elif any(p == "int8" for _, p, _ in jobs):
         raise UsageError("int8 needs calibration data: pass --calib (a .npy/.npz file, 'digits', or 'random').")
+    # --- int8: one range table per build, eval data checked before any compile (edgecompile.quant) ---
+    from edgecompile.quant.compile_int8 import guard_spec, prepare
+
+    guard = guard_spec(max_accuracy_drop, eval_src, min_cosine)
+    int8 = None
+    if feeds is not None and any(p == "int8" for _, p, _ in jobs):
+        int8 = prepare(norm.model, feeds, calib_info, calib_method, guard)
+    elif guard is not None:
+        raise UsageError("--max-accuracy-drop / --min-cosine guard int8 builds; add --precision int8.")
+    # --- end int8 ---
     samples = (feeds or [])[:VERIFY_SAMPLES] or seeded_inputs(norm.model, VERIFY_SAMPLES)
     ref = _reference(norm.model, samples) if verify else None
     out_dir = Path(out)
@@ -165,7 +189,8 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
                                                    error=get_backend(prof.backend).available()[1]))
                 continue
             report.results.append(build_one(prof, precision, loaded, norm, out_dir, feeds, calib_info,
-                                            ref, samples, verify, force, options or {}))
+                                            ref, samples, verify, force, options or {}, int8))
         except EdgeCompileError as e:
             report.results.append(TargetResult(prof.name, precision, prof.backend, error=str(e)))
+    report.notes.extend(int8.notes if int8 else [])  # int8: table reuse, layers the guard kept in float
     return report

@@ -12,21 +12,31 @@ from edgecompile.cli.options import echo_json, input_shape_option, json_option, 
               help="Backend, device profile or 'all' (repeatable).")
 @click.option("--precision", "-p", "precisions", multiple=True, type=click.Choice(["fp32", "fp16", "int8"]),
               help="Precision (repeatable). Default: the profile's first, else fp32.")
-@click.option("--calib", help="Calibration data: .npy/.npz, 'digits', or 'random'.")
+@click.option("--calib", help="Calibration data: .npy/.npz, image folder, calibration/*.toml, 'module:function', "
+              "'digits', or 'random'.")
 @click.option("--calib-samples", type=int, default=None, help="Calibration samples to use (default 200).")
+@click.option("--calib-method", type=click.Choice(["minmax", "percentile", "entropy", "mse"]), default="minmax",
+              show_default=True, help="How int8 ranges are chosen from the calibration statistics.")
+@click.option("--max-accuracy-drop", type=float, default=None, metavar="PCT",
+              help="int8 guard: most accuracy points int8 may lose vs fp32 on --eval; keeps layers float to meet it.")
+@click.option("--eval", "eval_src", default=None, help="Guard data: .npz with x/y, folder of class sub-folders, 'digits'.")
+@click.option("--min-cosine", type=float, default=None, help="int8 guard for unlabelled --eval data: least output cosine.")
 @click.option("--out", "-o", default="build", show_default=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace existing artifact folders.")
 @click.option("--no-verify", is_flag=True, help="Skip the parity check against ONNX Runtime.")
 @weights_option
 @input_shape_option
 @json_option
-def command(model, targets, precisions, calib, calib_samples, out, force, no_verify, weights, input_shape, as_json):
+def command(model, targets, precisions, calib, calib_samples, calib_method, max_accuracy_drop, eval_src, min_cosine,
+            out, force, no_verify, weights, input_shape, as_json):
     """Compile MODEL into one verified artifact folder per target and precision: OUT/<target>-<precision>/."""
     from edgecompile.driver import build
     from edgecompile.cli.render import print_build_report
 
     report = build(model, list(targets), list(precisions) or None, calib=calib, calib_samples=calib_samples,
-                   out=out, force=force, verify=not no_verify, input_shapes=shapes(input_shape), weights=weights)
+                   out=out, force=force, verify=not no_verify, input_shapes=shapes(input_shape), weights=weights,
+                   calib_method=calib_method, max_accuracy_drop=max_accuracy_drop, eval_src=eval_src,
+                   min_cosine=min_cosine)
     if as_json:
         echo_json({"source": report.source, "notes": report.notes, "ok": report.ok,
                    "results": [{"target": r.target, "precision": r.precision, "backend": r.backend,

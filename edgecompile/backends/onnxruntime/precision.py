@@ -1,10 +1,7 @@
 """fp32 / fp16 / int8 variants of the normalized graph for ONNX Runtime."""
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
-
-import numpy as np
 
 
 def as_fp32(ctx):
@@ -18,35 +15,16 @@ def as_fp16(ctx):
     return convert_float_to_float16(ctx.model, keep_io_types=True, disable_shape_infer=False)
 
 
-class _Reader:
-    """ORT CalibrationDataReader over edgecompile's list of feeds."""
-
-    def __init__(self, feeds):
-        self._it = iter(feeds)
-
-    def get_next(self):
-        feed = next(self._it, None)
-        return None if feed is None else {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in feed.items()}
-
-
 def as_int8(ctx):
-    """Static QDQ: s8 activations (MinMax), per-channel symmetric s8 weights."""
-    import onnx
-    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
+    """QDQ from the build's range table (edgecompile.quant): s8 activations, per-channel s8 weights."""
+    from edgecompile.quant.qdq import quantize
+    from edgecompile.quant.sources import data_sha256
+    from edgecompile.quant.table import calibrate
 
-    with tempfile.TemporaryDirectory() as tmp:
-        src, dst = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
-        onnx.save(ctx.model, str(src))
-        quantize_static(
-            str(src), str(dst), _Reader(ctx.calib),
-            quant_format=QuantFormat.QDQ,
-            activation_type=QuantType.QInt8,
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            calibrate_method=CalibrationMethod.MinMax,
-            extra_options={"ActivationSymmetric": False, "WeightSymmetric": True},
-        )
-        return onnx.load(str(dst))
+    table = ctx.ranges
+    if table is None:  # called outside `build`: calibrate here, through the same cache
+        table, _ = calibrate(ctx.model, ctx.calib, data_sha256(ctx.calib), ctx.options.get("calib_method", "minmax"))
+    return quantize(ctx.model, table, "onnxruntime")
 
 
 def optimize_offline(model, out: Path) -> None:

@@ -1,0 +1,62 @@
+"""Per-layer SQNR: float vs INT8 activations of the same graph on the same inputs, worst first.
+
+The INT8 side is the backend's QDQ flavor run by ONNX Runtime, with every layer's output read where
+the next layer sees it (after Quantize/Dequantize). Errors accumulate, so the first layer with a
+large drop in SQNR is where accuracy went.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+SQNR_CAP = 150.0  # dB reported for a tensor the quantization did not change at all
+
+
+def _seen_as(qmodel, tensor: str) -> str | None:
+    """The QDQ graph's name for `tensor` as downstream nodes see it (after its Q -> DQ pair)."""
+    consumers: dict[str, list] = {}
+    produced = set()
+    for n in qmodel.graph.node:
+        produced.update(n.output)
+        for i in n.input:
+            consumers.setdefault(i, []).append(n)
+    if tensor in {o.name for o in qmodel.graph.output}:
+        return tensor  # ORT renames the producer; the graph output is the dequantized value
+    if tensor not in produced:
+        return None
+    for q in consumers.get(tensor, []):
+        if q.op_type == "QuantizeLinear":
+            for dq in consumers.get(q.output[0], []):
+                if dq.op_type == "DequantizeLinear":
+                    return dq.output[0]
+    return tensor
+
+
+def layer_sqnr(model, table, flavor: str, feeds: list[dict[str, np.ndarray]]) -> list[dict]:
+    """[{tensor, node, op_type, sqnr_db, float}] sorted worst (lowest SQNR) first."""
+    from edgecompile.quant.qdq import quantize
+    from edgecompile.quant.stats import exposed_session, float_tensors
+
+    qmodel = quantize(model, table, flavor)
+    producers = {o: n for n in model.graph.node for o in n.output}
+    pairs = [(t, _seen_as(qmodel, t)) for t in float_tensors(model) if t in producers]
+    pairs = [(t, q) for t, q in pairs if q is not None]
+    fsess = exposed_session(model, [t for t, _ in pairs])
+    qsess = exposed_session(qmodel, sorted({q for _, q in pairs}))
+    qnames = sorted({q for _, q in pairs})
+    signal = {t: 0.0 for t, _ in pairs}
+    noise = dict(signal)
+    for feed in feeds:
+        fvals = dict(zip([t for t, _ in pairs], fsess.run([t for t, _ in pairs], feed)))
+        qvals = dict(zip(qnames, qsess.run(qnames, feed)))
+        for t, q in pairs:
+            f, g = fvals[t].astype(np.float64), qvals[q].astype(np.float64)
+            signal[t] += float(np.sum(f * f))
+            noise[t] += float(np.sum((f - g) ** 2))
+    rows = []
+    for t, _ in pairs:
+        node = producers[t]
+        s, e = signal[t], noise[t]
+        db = SQNR_CAP if e == 0 else (-SQNR_CAP if s == 0 else min(SQNR_CAP, 10 * np.log10(s / e)))
+        rows.append({"tensor": t, "node": node.name, "op_type": node.op_type, "sqnr_db": round(float(db), 2),
+                     "float": node.name in table.keep_float})
+    return sorted(rows, key=lambda r: r["sqnr_db"])
