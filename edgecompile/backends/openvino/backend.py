@@ -1,0 +1,173 @@
+"""OpenVINO on Intel/AMD CPUs: ONNX -> OpenVINO IR (model.xml + model.bin), run on the CPU plugin.
+
+fp32 keeps float32 weights and pins the plugin's inference precision to f32 (CPUs with bf16 or
+AMX units otherwise default to bf16, which is not fp32). fp16 stores weights compressed to float16
+(`save_model(compress_to_fp16=True)`); the plugin decompresses them and computes at its default
+precision. int8: see int8.py (NNCF by default, u8-activation QDQ selectable by the option
+`int8_method`).
+"""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, SupportReport,
+                                       Tolerance, UnsupportedNode)
+from edgecompile.errors import CalibrationError, MissingExtraError, UsageError
+
+XML, BIN = "model.xml", "model.bin"
+HINTS = ("LATENCY", "THROUGHPUT", "CUMULATIVE_THROUGHPUT")
+PRECISION_HINTS = {"f32", "bf16", "f16"}
+
+
+def _ov():
+    try:
+        import openvino
+    except ImportError as e:
+        raise MissingExtraError("openvino", "openvino", str(e)) from e
+    return openvino
+
+
+def _onnx_file(model, folder: Path) -> Path:
+    """OpenVINO's ONNX frontend reads files; write the normalized graph once."""
+    import onnx
+
+    path = folder / "normalized.onnx"
+    onnx.save(model, str(path))
+    return path
+
+
+class OvRunner:
+    """One compiled model and one infer request; feeds and results keyed by the ONNX tensor names."""
+
+    def __init__(self, xml: Path, config: dict[str, str], device: str = "CPU"):
+        ov = _ov()
+        core = ov.Core()
+        self.compiled = core.compile_model(core.read_model(str(xml)), device, config)
+        self.request = self.compiled.create_infer_request()
+        self.outputs = {name: port for port in self.compiled.outputs for name in port.get_names()}
+        self._tensor = ov.Tensor
+
+    def run(self, feeds):
+        # set_tensor + bare infer(): the dict form of infer() wraps results in an OVDict, which
+        # measured 25-40 us per call, more than the whole digits CNN takes
+        for name, value in feeds.items():
+            self.request.set_tensor(name, self._tensor(np.ascontiguousarray(value), shared_memory=True))
+        self.request.infer()
+        return {name: self.request.get_tensor(port).data.copy() for name, port in self.outputs.items()}
+
+    @property
+    def inference_precision(self) -> str:
+        return str(self.compiled.get_property("INFERENCE_PRECISION_HINT"))
+
+
+def runtime_config(precision: str, options: dict) -> dict[str, str]:
+    """CPU plugin properties for an artifact: the profile's hint, f32 math for fp32 artifacts."""
+    hint = str(options.get("performance_hint", "LATENCY")).upper()
+    if hint not in HINTS:
+        raise UsageError(f"openvino option performance_hint='{hint}': choose {', '.join(HINTS)}.")
+    config = {"PERFORMANCE_HINT": hint}
+    inf = options.get("inference_precision") or ("f32" if precision == "fp32" else None)
+    if inf is not None:
+        if inf not in PRECISION_HINTS:
+            raise UsageError(f"openvino option inference_precision='{inf}': choose {', '.join(sorted(PRECISION_HINTS))}.")
+        if precision == "fp32" and inf != "f32":
+            raise UsageError("openvino fp32 artifacts compute in f32; drop inference_precision or build fp16.")
+        config["INFERENCE_PRECISION_HINT"] = inf
+    if "num_streams" in options:
+        config["NUM_STREAMS"] = str(options["num_streams"])
+    return config
+
+
+class OpenVinoBackend(Backend):
+    info = BackendInfo(
+        name="openvino",
+        summary="OpenVINO IR on the CPU plugin (Intel/AMD x86-64)",
+        precisions=("fp32", "fp16", "int8"),
+        extra="openvino",
+        tolerances={
+            # same math as the reference, other kernels (summation order, Winograd): a few ulp
+            "fp32": Tolerance(max_rel_err=1e-4),
+            # fp16 weights, computed in the plugin's bf16/f16 (8-11 mantissa bits): direction and
+            # class decisions must survive, values need not
+            "fp16": Tolerance(min_cosine=0.995, min_top1=0.9),
+            # static int8 on small CNNs: same bound as onnxruntime's int8
+            "int8": Tolerance(min_cosine=0.98, min_top1=0.85),
+        },
+        default_profile="intel-cpu",
+    )
+
+    def available(self):
+        try:
+            import openvino
+        except ImportError as e:
+            return False, f"openvino is not installed ({e})"
+        return True, openvino.__version__
+
+    def check(self, model, precision="fp32") -> SupportReport:
+        """Nodes the ONNX frontend cannot convert, then nodes the CPU plugin cannot run."""
+        ov = _ov()
+        report = SupportReport(self.info.name)
+        by_name = {n.name or (n.output[0] if n.output else ""): n for n in model.graph.node}
+        with tempfile.TemporaryDirectory() as tmp:
+            fe = ov.frontend.FrontEndManager().load_by_framework("onnx")
+            partial = fe.convert_partially(fe.load(str(_onnx_file(model, Path(tmp)))))
+        unconverted = [op for op in partial.get_ordered_ops() if "FrameworkNode" in op.get_type_name()]
+        for op in unconverted:
+            node = by_name.get(op.get_friendly_name())
+            op_type = f"{node.domain + '::' if node is not None and node.domain else ''}{node.op_type}" if node is not None else "?"
+            report.unsupported.append(UnsupportedNode(
+                op_type, op.get_friendly_name(), f"OpenVINO {ov.__version__}'s ONNX frontend has no conversion for {op_type}"))
+        if unconverted:
+            return report
+        placed = ov.Core().query_model(partial, "CPU")
+        for op in partial.get_ordered_ops():
+            name = op.get_friendly_name()
+            if op.get_type_name() not in ("Parameter", "Result", "Constant") and name not in placed:
+                report.unsupported.append(UnsupportedNode(
+                    op.get_type_name(), name, f"the OpenVINO CPU plugin has no kernel for {op.get_type_name()}"))
+        return report
+
+    def compile(self, ctx: CompileContext) -> CompileResult:
+        from edgecompile.backends.onnxruntime.backend import io_specs
+        from edgecompile.backends.openvino import int8
+
+        ov = _ov()
+        if ctx.precision not in self.info.precisions:
+            raise UsageError(f"openvino has no precision '{ctx.precision}' (choose {', '.join(self.info.precisions)}).")
+        config = runtime_config(ctx.precision, ctx.options)  # validate options before any work
+        inputs, outputs = io_specs(ctx.model)
+        extra: dict = {"device": "CPU", "runtime_config": config}
+        with tempfile.TemporaryDirectory() as tmp:
+            src = _onnx_file(ctx.model, Path(tmp))
+            if ctx.precision == "int8":
+                if not ctx.calib:
+                    raise CalibrationError("openvino int8 needs calibration data: pass --calib (a .npy/.npz, 'digits', or 'random').")
+                method = str(ctx.options.get("int8_method", int8.DEFAULT_METHOD))
+                if method not in int8.METHODS:
+                    raise UsageError(f"openvino option int8_method='{method}': choose {', '.join(int8.METHODS)}.")
+                if method == "qdq":
+                    qdq = Path(tmp) / "qdq.onnx"
+                    int8.qdq_u8_onnx(ctx.model, ctx.calib, qdq)
+                    ov_model = ov.convert_model(str(qdq))
+                else:
+                    ov_model = int8.nncf_quantize(ov.convert_model(str(src)), ctx.calib, [s.name for s in inputs])
+                extra.update(int8_method=method, int8_calibration_samples=len(ctx.calib))
+            else:
+                ov_model = ov.convert_model(str(src))
+            compress = ctx.precision == "fp16"
+            ov.save_model(ov_model, str(ctx.out_dir / XML), compress_to_fp16=compress)
+        extra["weights"] = "float16 (compressed)" if compress else ("int8" if ctx.precision == "int8" else "float32")
+        versions = {"openvino": ov.__version__}
+        if ctx.precision == "int8" and extra["int8_method"] == "nncf":
+            import nncf
+
+            versions["nncf"] = nncf.__version__
+        return CompileResult(files=[XML, BIN], inputs=inputs, outputs=outputs, tool_versions=versions, extra=extra)
+
+    def load(self, artifact):
+        details = artifact.manifest.get("backend_details") or {}
+        config = details.get("runtime_config") or runtime_config(artifact.precision, {})
+        return OvRunner(artifact.file(XML), config, details.get("device", "CPU"))

@@ -1,0 +1,59 @@
+"""Two int8 flavors for OpenVINO, both fed by CompileContext.calib.
+
+- "qdq" (default): ONNX Runtime static QDQ with *unsigned* u8 activations (MinMax) and
+  per-channel s8 weights, converted to IR. OpenVINO's CPU plugin refuses s8-activation QDQ
+  ("No suitable implementations"), which is why this is not the onnxruntime backend's int8 graph.
+- "nncf": NNCF post-training quantization of the converted IR (FakeQuantize, fast bias correction).
+
+Measured (OpenVINO 2026.4, NNCF 3.4, 200 calibration samples, batch 1, LATENCY hint):
+digits CNN test accuracy qdq 98.33 %, nncf 98.61 % (float 98.33 %: one image of 359 apart);
+cosine to the fp32 reference on 16 inputs: ResNet-8 qdq 0.9974, nncf 0.956 (fails the 0.98
+bound), KWS qdq 0.9996, nncf 0.995; p50 latency qdq <= nncf on all three (digits 91 vs 99 us,
+ResNet-8 192 vs 195 us, KWS 151 vs 250 us). qdq wins on robustness and speed, so it is the default.
+"""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+METHODS = ("nncf", "qdq")
+DEFAULT_METHOD = "qdq"
+
+
+def nncf_quantize(ov_model, calib: list[dict[str, np.ndarray]], input_names: list[str]):
+    import nncf
+
+    def transform(feed):  # NNCF passes each item to the model as-is: a dict keyed by input name
+        return {n: np.ascontiguousarray(feed[n], dtype=np.float32) for n in input_names}
+
+    nncf.set_log_level(40)  # its progress bars would drown the build report
+    return nncf.quantize(ov_model, nncf.Dataset(calib, transform), subset_size=len(calib))
+
+
+class _Reader:
+    def __init__(self, feeds):
+        self._it = iter(feeds)
+
+    def get_next(self):
+        feed = next(self._it, None)
+        return None if feed is None else {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in feed.items()}
+
+
+def qdq_u8_onnx(model, calib: list[dict[str, np.ndarray]], dst: Path) -> None:
+    """Write an ORT QDQ model with u8 activations to `dst`."""
+    import onnx
+    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "fp32.onnx"
+        onnx.save(model, str(src))
+        quantize_static(
+            str(src), str(dst), _Reader(calib),
+            quant_format=QuantFormat.QDQ,
+            activation_type=QuantType.QUInt8,  # OpenVINO CPU: u8 activations only
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            calibrate_method=CalibrationMethod.MinMax,
+        )
