@@ -90,3 +90,32 @@ def tiny_onnx(tmp_path) -> Path:
     path = tmp_path / "tiny.onnx"
     onnx.save(model, str(path))
     return path
+
+
+@pytest.fixture(scope="session")
+def mlperf_onnx(tmp_path_factory):
+    """`mlperf_onnx("pretrainedResnet.tflite")` -> the model imported through tf2onnx, as an .onnx file.
+
+    Conversion imports TensorFlow (seconds); each model is converted once per test session.
+    """
+    cache: dict[str, Path] = {}
+    folder = tmp_path_factory.mktemp("mlperf_onnx")
+
+    def get(filename: str) -> Path:
+        if filename not in cache:
+            src = mlperf_model(filename)
+            need("tflite", _tf2onnx_ok(), "tf2onnx is not installed: pip install 'edgecompile[tflite]'")
+            from edgecompile.frontends import load
+
+            out = folder / (Path(filename).stem + ".onnx")
+            out.write_bytes(load(str(src)).model.SerializeToString())
+            cache[filename] = out
+        return cache[filename]
+
+    return get
+
+
+def _tf2onnx_ok() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("tf2onnx") is not None
