@@ -1,0 +1,1 @@
+"""TFLite / LiteRT backend (extra [tflite]). TensorFlow is imported only inside its functions."""

@@ -1,0 +1,156 @@
+"""TFLite / LiteRT: ONNX -> .tflite with onnx2tf; fp32, fp16 (GPU/Metal delegates), full-integer int8.
+
+Options (profile [options] or build(options=...)):
+  io_layout = "nhwc" | "nchw"  what callers pass for 4-D inputs; nchw adds a transpose inside
+  tflite_io = "int8" | "float"   int8 only: integer or float input/output tensors (default int8)
+  threads   = N                  interpreter threads for load() (default: the runtime's choice)
+"""
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from edgecompile.backends.base import Backend, BackendInfo, CompileContext, CompileResult, SupportReport, Tolerance
+from edgecompile.errors import CalibrationError, UnsupportedOpError, UsageError
+
+MODEL_FILE = "model.tflite"
+EXTRA_HINT = "pip install 'edgecompile[tflite]'"
+IO_LAYOUTS = ("nhwc", "nchw")
+TFLITE_IO = ("int8", "float")
+
+
+def _option(ctx: CompileContext, key: str, allowed: tuple[str, ...], default: str) -> str:
+    value = str(ctx.options.get(key, default)).lower()
+    if value not in allowed:
+        raise UsageError(f"tflite option {key}='{value}': choose {' or '.join(allowed)}.")
+    return value
+
+
+def _calibration(ctx: CompileContext, keep: set[str]) -> dict[str, np.ndarray]:
+    """Calibration feeds (NCHW, reference names) stacked per input, in the TF model's input layout."""
+    if not ctx.calib:
+        raise CalibrationError("tflite int8 needs calibration data: pass --calib (a .npy/.npz, 'digits', or 'random').")
+    out = {}
+    for name in ctx.calib[0]:
+        data = np.concatenate([np.asarray(f[name], dtype=np.float32) for f in ctx.calib], axis=0)
+        out[name] = data.transpose(0, 2, 3, 1) if data.ndim == 4 and name not in keep else data
+    return out
+
+
+def _kept_inputs(model, io_layout: str) -> set[str]:
+    """Inputs whose ONNX layout the .tflite keeps: 4-D ones under io_layout=nchw, and 3-D/5-D ones
+    always (the parity check transposes 4-D tensors only, and NWC/NDHWC would be a surprise)."""
+    from edgecompile.backends.onnxruntime.backend import io_specs
+
+    keep = set()
+    for s in io_specs(model)[0]:
+        if len(s.shape) in (3, 5) or (len(s.shape) == 4 and io_layout == "nchw"):
+            keep.add(s.name)
+    return keep
+
+
+class TFLiteBackend(Backend):
+    info = BackendInfo(
+        name="tflite",
+        summary="TensorFlow Lite / LiteRT via onnx2tf (CPU XNNPACK; fp16 for GPU/Metal delegates; int8)",
+        precisions=("fp32", "fp16", "int8"),
+        extra="tflite",
+        tolerances={
+            # the same float kernels in another order (XNNPACK, NHWC): a few ulp
+            "fp32": Tolerance(max_rel_err=1e-4),
+            # float16 weights (dequantized on the CPU; the GPU also computes in fp16): ~3 digits
+            "fp16": Tolerance(min_cosine=0.999, min_top1=0.95),
+            # full-integer int8 with per-channel weights: close in direction, most argmaxes kept
+            "int8": Tolerance(min_cosine=0.98, min_top1=0.85),
+        },
+        default_profile="android-arm64",
+    )
+
+    def available(self):
+        missing = [m for m in ("onnx2tf", "tensorflow", "tf_keras", "onnx_graphsurgeon", "sng4onnx")
+                   if importlib.util.find_spec(m) is None]
+        if missing:
+            return False, f"{', '.join(missing)} not installed; {EXTRA_HINT}"
+        from edgecompile.backends.tflite.convert import version
+
+        return True, f"onnx2tf {version()}"
+
+    def check(self, model, precision: str = "fp32") -> SupportReport:
+        from edgecompile.backends.tflite.support import check
+
+        return check(model, self.info.name)
+
+    def compile(self, ctx: CompileContext) -> CompileResult:
+        import onnx
+
+        from edgecompile.backends.tflite import convert
+        from edgecompile.backends.tflite.flatbuffer import read_ops
+        from edgecompile.backends.tflite.iospec import tflite_io
+        from edgecompile.passes.pipeline import seeded_inputs
+
+        if ctx.precision not in self.info.precisions:
+            raise UsageError(f"tflite has no precision '{ctx.precision}' (choose {', '.join(self.info.precisions)}).")
+        io_layout = _option(ctx, "io_layout", IO_LAYOUTS, "nhwc")
+        io_type = _option(ctx, "tflite_io", TFLITE_IO, "int8" if ctx.precision == "int8" else "float")
+        if ctx.precision != "int8" and io_type == "int8":
+            raise UsageError("tflite_io=int8 needs precision int8; fp32/fp16 artifacts have float inputs and outputs.")
+        keep = _kept_inputs(ctx.model, io_layout)
+        calib = _calibration(ctx, keep) if ctx.precision == "int8" else None
+        variant = {"fp32": "fp32", "fp16": "fp16"}.get(ctx.precision) or ("int8" if io_type == "int8" else "int8-float-io")
+        with tempfile.TemporaryDirectory(prefix="edgecompile-tflite-") as tmp:
+            src = Path(tmp) / "model.onnx"
+            onnx.save(ctx.model, str(src))
+            files = convert.run(convert.Request(src, Path(tmp) / "out", tuple(sorted(keep)), calib))
+            if variant not in files:
+                raise CalibrationError(f"onnx2tf wrote no {convert.VARIANTS[variant]} model; int8 conversion failed.")
+            shutil.copyfile(files[variant], ctx.out_dir / MODEL_FILE)
+        path = ctx.out_dir / MODEL_FILE
+        ops = read_ops(path)
+        custom = sorted({op.name for op in ops if op.custom})
+        if custom:
+            raise UnsupportedOpError(f"tflite: onnx2tf fell back to TensorFlow (Flex/custom) ops {custom}, "
+                                     f"which LiteRT's builtin runtime cannot run.")
+        sample = (ctx.calib or seeded_inputs(ctx.model, 1))[0]
+        inputs, outputs, names = tflite_io(path, ctx.model, keep, sample)
+        extra = {
+            "converter": f"onnx2tf ({convert.VARIANTS[variant]} variant)",
+            "io_layout": io_layout,
+            "tensor_names": names,
+            "tflite_ops": dict(sorted(Counter(op.name for op in ops).items())),
+        }
+        if ctx.precision == "int8":
+            extra["tflite_io"] = io_type
+            extra["quantization"] = {"scheme": "full-integer", "weights": "int8 per-channel symmetric",
+                                     "activations": "int8 per-tensor", "calibration_samples": len(ctx.calib)}
+        if ctx.precision == "fp16":
+            from edgecompile.backends.tflite.gpu_delegate import report_ops
+
+            extra["gpu_delegate"] = report_ops(ops)
+        return CompileResult([MODEL_FILE], inputs, outputs, _versions(), extra)
+
+    def load(self, artifact):
+        from edgecompile.backends.tflite.runner import TFLiteRunner
+
+        threads = artifact.manifest.get("profile", {}).get("options", {}).get("threads")
+        return TFLiteRunner(artifact.file(MODEL_FILE), artifact.manifest["backend_details"]["tensor_names"], threads)
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from edgecompile.backends.tflite.runner import runtime_version
+
+    out = {}
+    for pkg in ("onnx2tf", "tensorflow", "tf2onnx"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            pass
+    rt, v = runtime_version()
+    out[f"runtime:{rt}"] = v
+    return out
