@@ -81,12 +81,102 @@ def quantize(model, table, flavor: str, keep_float=None, op_types=None):
         [],  # nodes_to_quantize: all
         sorted(keep),  # nodes_to_exclude
         list(op_types or set(QLinearOpsRegistry) | set(QDQRegistry)),
-        {"ActivationSymmetric": f.symmetric, "WeightSymmetric": True},
+        {"ActivationSymmetric": f.symmetric, "WeightSymmetric": True, "QDQKeepRemovableActivations": True},
     )
     quantizer.quantize_model()
     out = quantizer.model.model
+    for name in sorted(keep):
+        _float_inputs(out, name)
+    _drop_dangling(out)
     out.producer_name, out.producer_version = "edgecompile", ""
     return out
+
+
+# ops that only move or clip values: a float layer reads through them to the last float result
+TRANSPARENT = {"Relu", "Clip", "Flatten", "Reshape", "Transpose", "MaxPool", "Squeeze", "Unsqueeze", "Identity"}
+
+
+def _float_inputs(model, node_name: str) -> None:
+    """Let a kept-float node read float activations: skip the Q -> DQ pairs in front of it.
+
+    Excluding a node from quantization alone still hands it the int8-rounded output of its
+    producer; an outlier range crushed there would stay crushed. Chains of transparent ops
+    between the producer and the node are cloned in float, so other consumers keep their int8."""
+    graph = model.graph
+    producer = {o: n for n in graph.node for o in n.output}
+    inits = {t.name for t in graph.initializer}
+    clones: dict[str, str] = {}
+
+    def unquantized(tensor: str) -> str:
+        dq = producer.get(tensor)
+        if dq is None or dq.op_type != "DequantizeLinear" or dq.input[0] in inits:
+            return tensor
+        q = producer.get(dq.input[0])
+        if q is None or q.op_type != "QuantizeLinear":
+            return tensor
+        src = q.input[0]
+        m = producer.get(src)
+        if m is None or m.op_type not in TRANSPARENT or not m.input:
+            return src
+        first = unquantized(m.input[0])
+        if first == m.input[0]:
+            return src
+        if src not in clones:
+            clone = graph.node.add()
+            clone.CopyFrom(m)
+            clone.name = f"{m.name}_float_for_{node_name}"
+            clone.input[0] = first
+            clone.output[0] = clones[src] = f"{src}_float_for_{node_name}"
+            del clone.output[1:]
+        return clones[src]
+
+    for node in graph.node:
+        if node.name == node_name:
+            for i, t in enumerate(node.input):
+                if t and t not in inits:
+                    node.input[i] = unquantized(t)
+    _topological(model)
+
+
+def _topological(model) -> None:
+    """Re-sort nodes after cloning (ONNX wants producers before consumers)."""
+    graph = model.graph
+    ready = {i.name for i in graph.input} | {t.name for t in graph.initializer} | {""}
+    nodes, out = list(graph.node), []
+    while nodes:
+        rest = [n for n in nodes if not all(i in ready for i in n.input)]
+        done = [n for n in nodes if all(i in ready for i in n.input)]
+        if not done:
+            raise ValueError("cycle while re-sorting the QDQ graph")
+        for n in done:
+            out.append(n)
+            ready.update(n.output)
+        nodes = rest
+    copies = [type(n)() for n in out]
+    for c, n in zip(copies, out):
+        c.CopyFrom(n)
+    del graph.node[:]
+    graph.node.extend(copies)
+
+
+def _drop_dangling(model) -> None:
+    """Remove nodes (Q/DQ left behind by _float_inputs) whose outputs nobody reads."""
+    graph = model.graph
+    while True:
+        used = {i for n in graph.node for i in n.input} | {o.name for o in graph.output}
+        dead = [k for k, n in enumerate(graph.node) if not any(o in used for o in n.output)]
+        if not dead:
+            break
+        for k in reversed(dead):
+            del graph.node[k]
+    used = {i for n in graph.node for i in n.input}
+    keep = [t for t in graph.initializer if t.name in used]
+    if len(keep) != len(graph.initializer):
+        copies = [type(t)() for t in keep]
+        for c, t in zip(copies, keep):
+            c.CopyFrom(t)
+        del graph.initializer[:]
+        graph.initializer.extend(copies)
 
 
 def quantizable_nodes(model) -> list[str]:

@@ -60,3 +60,62 @@ def layer_sqnr(model, table, flavor: str, feeds: list[dict[str, np.ndarray]]) ->
         rows.append({"tensor": t, "node": node.name, "op_type": node.op_type, "sqnr_db": round(float(db), 2),
                      "float": node.name in table.keep_float})
     return sorted(rows, key=lambda r: r["sqnr_db"])
+
+
+def artifact_report(path, model_src: str | None = None, calib: str | None = None, samples: int = 64) -> dict:
+    """quant-report for an int8 artifact: everything comes from the range-table cache unless given."""
+    import json
+
+    from edgecompile.artifact import Artifact
+    from edgecompile.errors import ArtifactError, CalibrationError
+    from edgecompile.quant.table import RangeTable, cache_dir, calibrate, load_cached_samples
+
+    art = Artifact.open(path)
+    q = art.manifest.get("quantization")
+    if not q:
+        raise ArtifactError(f"{path} is a {art.precision} artifact without a 'quantization' block: "
+                            f"quant-report reads int8 artifacts built by edgecompile's range table.")
+    rt = q["range_table"]
+    model = _model(rt["model_sha256"], model_src)
+    feeds = load_cached_samples(rt["data_sha256"])
+    if calib or feeds is None:
+        if not calib:
+            raise CalibrationError(f"The calibration samples of {path} are not in the cache ({cache_dir()}); "
+                                   f"pass --calib SRC (the build's calibration data).")
+        from edgecompile.backends.onnxruntime.backend import io_specs
+        from edgecompile.quant.sources import load_samples
+
+        feeds, _ = load_samples(calib, io_specs(model)[0], samples)
+    tpath = cache_dir() / "ranges" / f"{rt['key']}.json"
+    if tpath.is_file():
+        table = RangeTable.from_json(json.loads(tpath.read_text()))
+    else:
+        from edgecompile.quant.sources import data_sha256
+
+        table, _ = calibrate(model, feeds, data_sha256(feeds), rt["method"])
+    table = table.with_float(q.get("keep_float", ()))
+    rows = layer_sqnr(model, table, q["flavor"], feeds[:samples])
+    return {"artifact": str(path), "target": art.target, "backend": art.backend, "flavor": q["flavor"],
+            "method": table.method, "samples": min(len(feeds), samples), "keep_float": sorted(table.keep_float),
+            "layers": rows}
+
+
+def _model(sha: str, model_src: str | None):
+    import onnx
+
+    from edgecompile.errors import ArtifactError
+    from edgecompile.quant.table import cached_model_path, model_sha256
+
+    if model_src:
+        from edgecompile import frontends
+        from edgecompile.passes.pipeline import normalize
+
+        model = normalize(frontends.load(model_src).model).model
+        if model_sha256(model) != sha:
+            raise ArtifactError(f"'{model_src}' is not the model this artifact was built from "
+                                f"(normalized sha256 {model_sha256(model)[:12]} != {sha[:12]}).")
+        return model
+    p = cached_model_path(sha)
+    if not p.is_file():
+        raise ArtifactError(f"The artifact's fp32 graph is not in the cache ({p}); pass --model (the source model).")
+    return onnx.load(str(p))
