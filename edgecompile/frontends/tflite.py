@@ -1,7 +1,13 @@
-"""TFLite flatbuffers -> ONNX through tf2onnx (extra [tflite]). Int8 models arrive as QDQ ONNX."""
+"""TFLite flatbuffers -> ONNX through tf2onnx (extra [tflite]). Int8 models arrive as QDQ ONNX.
+
+TFLite tensors are NHWC; ONNX's (and every edgecompile backend's) convention is NCHW. 4-D graph
+inputs and outputs are therefore turned to NCHW at the boundary (tf2onnx's inputs_as_nchw /
+outputs_as_nchw, whose transposes cancel against the ones tf2onnx adds around convolutions), so
+the normalized graph means what `io_specs` says it means. The tflite backend turns them back:
+a .tflite -> ONNX -> .tflite round trip gives the original NHWC interface.
+"""
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
@@ -11,25 +17,49 @@ from edgecompile.frontends import LoadedModel, sha256_bytes
 OPSET = 17
 
 
-def load(path: Path, weights: str | None, input_shapes: dict) -> LoadedModel:
+def boundary_4d(data: bytes) -> tuple[list[str], list[str]]:
+    """Names of the 4-D inputs and outputs of the main subgraph (TFLite tensors are NHWC)."""
+    try:
+        from ai_edge_litert import schema_py_generated as schema
+    except ImportError:
+        from tensorflow.lite.python import schema_py_generated as schema
+    m = schema.ModelT.InitFromPackedBuf(bytearray(data), 0)
+    sg = m.subgraphs[0]
+
+    def four_d(ids):
+        return [sg.tensors[i].name.decode() for i in (ids if ids is not None else [])
+                if sg.tensors[i].shape is not None and len(sg.tensors[i].shape) == 4]
+
+    return four_d(sg.inputs), four_d(sg.outputs)
+
+
+def load(path: Path, weights: str | None, input_shapes: dict, nchw: bool = True) -> LoadedModel:
     if weights:
         raise UsageError("--weights goes with 'file.py:Class' sources; a .tflite file carries its weights.")
     data = path.read_bytes()
     if len(data) < 8 or data[4:8] != b"TFL3":
         raise ModelLoadError(f"'{path}' is not a TFLite flatbuffer (no TFL3 identifier).")
+    from edgecompile.backends.tflite.quiet import quiet
+
     try:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        from tf2onnx import convert
+        with quiet():  # importing TensorFlow prints CUDA and oneDNN notices
+            from tf2onnx import convert
     except ImportError as e:
         raise MissingExtraError("tflite frontend", "tflite", str(e)) from e
     import onnx
 
+    ins, outs = boundary_4d(data) if nchw else ([], [])
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "model.onnx"
         try:
-            convert.from_tflite(str(path), opset=OPSET, output_path=str(out))
+            with quiet():  # tf2onnx logs every rewrite, and runs TF's deprecated interpreter
+                convert.from_tflite(str(path), opset=OPSET, output_path=str(out),
+                                    inputs_as_nchw=ins or None, outputs_as_nchw=outs or None)
         except Exception as e:
             raise ModelLoadError(f"tf2onnx could not convert '{path}': {str(e).splitlines()[0]}") from e
         model = onnx.load(str(out))
-    notes = [f"converted from TFLite with tf2onnx (opset {OPSET}); inputs keep TFLite's NHWC layout"]
+    model.producer_name, model.producer_version = "edgecompile (tf2onnx)", ""  # stable bytes
+    layout = (f"4-D inputs {ins} and outputs {outs} turned from TFLite's NHWC to ONNX's NCHW"
+              if ins or outs else "no 4-D inputs or outputs")
+    notes = [f"converted from TFLite with tf2onnx (opset {OPSET}); {layout}"]
     return LoadedModel(model, str(path), sha256_bytes(data), "tflite", notes)

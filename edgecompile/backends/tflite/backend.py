@@ -8,7 +8,6 @@ Options (profile [options] or build(options=...)):
 from __future__ import annotations
 
 import importlib.util
-import shutil
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -99,6 +98,10 @@ class TFLiteBackend(Backend):
         io_type = _option(ctx, "tflite_io", TFLITE_IO, "int8" if ctx.precision == "int8" else "float")
         if ctx.precision != "int8" and io_type == "int8":
             raise UsageError("tflite_io=int8 needs precision int8; fp32/fp16 artifacts have float inputs and outputs.")
+        if ctx.precision == "int8" and getattr(ctx.ranges, "keep_float", None):
+            # the TFLite converter calibrates itself and has no per-layer float fallback to drive
+            raise UnsupportedOpError("tflite int8 cannot keep chosen layers in float (accuracy guard); "
+                                     "use fp16, or int8 without --max-accuracy-drop/--min-cosine.")
         keep = _kept_inputs(ctx.model, io_layout)
         calib = _calibration(ctx, keep) if ctx.precision == "int8" else None
         variant = {"fp32": "fp32", "fp16": "fp16"}.get(ctx.precision) or ("int8" if io_type == "int8" else "int8-float-io")
@@ -108,7 +111,7 @@ class TFLiteBackend(Backend):
             files = convert.run(convert.Request(src, Path(tmp) / "out", tuple(sorted(keep)), calib))
             if variant not in files:
                 raise CalibrationError(f"onnx2tf wrote no {convert.VARIANTS[variant]} model; int8 conversion failed.")
-            shutil.copyfile(files[variant], ctx.out_dir / MODEL_FILE)
+            (ctx.out_dir / MODEL_FILE).write_bytes(files[variant])
         path = ctx.out_dir / MODEL_FILE
         ops = read_ops(path)
         custom = sorted({op.name for op in ops if op.custom})
@@ -126,7 +129,9 @@ class TFLiteBackend(Backend):
         if ctx.precision == "int8":
             extra["tflite_io"] = io_type
             extra["quantization"] = {"scheme": "full-integer", "weights": "int8 per-channel symmetric",
-                                     "activations": "int8 per-tensor", "calibration_samples": len(ctx.calib)}
+                                     "activations": "int8 per-tensor", "calibration_samples": len(ctx.calib),
+                                     # TFLite's converter measures its own min/max on these feeds
+                                     "ranges": "TFLite converter calibration (not the shared range table)"}
         if ctx.precision == "fp16":
             from edgecompile.backends.tflite.gpu_delegate import report_ops
 

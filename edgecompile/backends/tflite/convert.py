@@ -7,6 +7,7 @@ reaches the user unless the conversion fails.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -85,7 +86,31 @@ def _failure(log: str) -> str:
     return " | ".join(ln[:300] for ln in picked)
 
 
-def run(req: Request) -> dict[str, Path]:
+# One onnx2tf run writes fp32, fp16 and (with calibration) both int8 variants: building several
+# precisions of one graph in one process converts once per (graph, layout, calibration data).
+_CACHE: dict[tuple, dict[str, bytes]] = {}
+
+
+def clear_cache() -> None:
+    _CACHE.clear()
+
+
+def _key(req: Request) -> tuple:
+    h = hashlib.sha256(req.onnx_path.read_bytes())
+    for name, data in sorted((req.calib or {}).items()):
+        h.update(name.encode() + np.ascontiguousarray(data, dtype=np.float32).tobytes())
+    return h.hexdigest(), req.keep_layout, bool(req.calib), req.per_channel
+
+
+def run(req: Request) -> dict[str, bytes]:
+    """{variant: .tflite bytes}, from the cache or a fresh onnx2tf run."""
+    key = _key(req)
+    if key not in _CACHE:
+        _CACHE[key] = {k: p.read_bytes() for k, p in _run(req).items()}
+    return _CACHE[key]
+
+
+def _run(req: Request) -> dict[str, Path]:
     """Convert; return {variant: path} for the .tflite files onnx2tf wrote."""
     req.out_dir.mkdir(parents=True, exist_ok=True)
     _offline_samples(req.out_dir.parent)

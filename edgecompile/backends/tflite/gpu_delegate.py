@@ -72,6 +72,8 @@ def gpu_delegate_report(model: str | Path | bytes, precision: str = "fp16") -> d
 
     An ONNX graph is first converted the way the tflite backend would (onnx2tf, `precision`
     fp16 or fp32), so the report names the TFLite ops the delegate would actually see.
+    Keys: ops_total, ops_on_gpu, cpu_fallback [{index, op, version, tensor, reason}],
+    cpu_fallback_ops, fully_delegated, gpu_partitions, source.
     """
     from edgecompile.backends.tflite.flatbuffer import read_ops
 
@@ -89,9 +91,15 @@ def _convert_onnx(model, precision: str) -> bytes:
 
     from edgecompile.backends.tflite import convert
 
-    proto = model if isinstance(model, onnx.ModelProto) else onnx.load(str(model))
+    if isinstance(model, onnx.ModelProto):
+        proto = model  # taken as normalized (fixed shapes), as the build driver hands it over
+    else:
+        from edgecompile import frontends
+        from edgecompile.passes.pipeline import normalize
+
+        proto = normalize(frontends.load(str(model)).model).model
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "model.onnx"
         onnx.save(proto, str(src))
         files = convert.run(convert.Request(src, Path(tmp) / "out"))
-        return files["fp16" if precision == "fp16" else "fp32"].read_bytes()
+        return files["fp16" if precision == "fp16" else "fp32"]

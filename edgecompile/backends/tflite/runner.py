@@ -57,8 +57,11 @@ def make_interpreter(path: Path, threads: int | None = None, reference_kernels: 
 
             OpResolverType = tf.lite.experimental.OpResolverType
         kwargs["experimental_op_resolver_type"] = OpResolverType.BUILTIN_REF
-    it = cls(**kwargs)
-    it.allocate_tensors()
+    from edgecompile.backends.tflite.quiet import quiet
+
+    with quiet():  # "Created TensorFlow Lite XNNPACK delegate for CPU." on every load
+        it = cls(**kwargs)
+        it.allocate_tensors()
     return it
 
 
