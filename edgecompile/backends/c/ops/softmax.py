@@ -1,0 +1,118 @@
+"""Softmax over the innermost stored axis.
+
+int8 is TFLite's reference kernel: input differences scaled into Q5.26, gemmlowp's fixed-point
+exp, a Q12.19 sum, a Newton-Raphson reciprocal, output in units of 1/256 offset by -128.
+"""
+
+S8 = """static int32_t ec_sat_shl(int32_t x, int e) {
+  /* SaturatingRoundingMultiplyByPOT for a positive exponent */
+  const int32_t threshold = (int32_t)((UINT32_C(1) << (31 - e)) - 1u);
+  if (x > threshold) return INT32_MAX;
+  if (x < -threshold) return INT32_MIN;
+  return (int32_t)((uint32_t)x << e);
+}
+
+static int32_t ec_exp_on_interval(int32_t a) {
+  /* exp(a) for a in [-1/4, 0), Q0.31: Taylor series around -1/8 */
+  const int32_t constant_term = 1895147668, one_third = 715827883;
+  const int32_t x = a + (1 << 28);
+  const int32_t x2 = ec_srdhm(x, x), x3 = ec_srdhm(x2, x), x4 = ec_srdhm(x2, x2);
+  const int32_t x4_over_4 = ec_rdbpot(x4, 2);
+  const int32_t poly = ec_rdbpot(ec_srdhm(x4_over_4 + x3, one_third) + x2, 1);
+  return constant_term + ec_srdhm(constant_term, x + poly);
+}
+
+static int32_t ec_exp_on_negative(int32_t a) {
+  /* exp(a) for a <= 0 in Q5.26 -> Q0.31 (gemmlowp's barrel shifter) */
+  static const int32_t mults[7] = {1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242};
+  const int32_t a_mod = (a & ((1 << 24) - 1)) - (1 << 24);
+  const int32_t remainder = a_mod - a;
+  int32_t result = ec_exp_on_interval(ec_sat_shl(a_mod, 5));
+  int k;
+  for (k = 0; k < 7; ++k) {
+    if (remainder & (1 << (24 + k))) result = ec_srdhm(result, mults[k]);
+  }
+  return a == 0 ? INT32_MAX : result;
+}
+
+static int32_t ec_one_over_one_plus_x(int32_t a) {
+  /* 1 / (1 + a) for a in [0, 1), Q0.31 in, Q0.31 out */
+  const int64_t sum = (int64_t)a + INT32_MAX;
+  const int32_t half_den = (int32_t)((sum + (sum >= 0 ? 1 : -1)) / 2);
+  int32_t x = 1515870810 + ec_srdhm(half_den, -1010580540);
+  int i;
+  for (i = 0; i < 3; ++i) {
+    const int32_t one_minus = (1 << 29) - ec_srdhm(half_den, x);
+    x = x + ec_sat_shl(ec_srdhm(x, one_minus), 2);
+  }
+  return ec_sat_shl(x, 1);
+}
+
+static int ec_clz32(uint32_t v) {
+  int n = 0;
+  if (v == 0u) return 32;
+  while (!(v & 0x80000000u)) {
+    v <<= 1;
+    ++n;
+  }
+  return n;
+}
+
+static void ec_softmax_s8(const int8_t* x, int8_t* y, int32_t outer, int32_t depth, int32_t mult, int32_t left,
+                          int32_t diff_min) {
+  int32_t i, c;
+  for (i = 0; i < outer; ++i) {
+    const int8_t* xr = x + i * depth;
+    int8_t* yr = y + i * depth;
+    int32_t maxv = -128, sum = 0, scale, bits;
+    int headroom;
+    for (c = 0; c < depth; ++c) maxv = xr[c] > maxv ? xr[c] : maxv;
+    for (c = 0; c < depth; ++c) {
+      const int32_t diff = xr[c] - maxv;
+      if (diff >= diff_min) {
+        sum += ec_rdbpot(ec_exp_on_negative(ec_srdhm((int32_t)((uint32_t)diff << left), mult)), 12);
+      }
+    }
+    headroom = ec_clz32((uint32_t)sum);
+    bits = 12 - headroom;
+    scale = ec_one_over_one_plus_x((int32_t)(((uint32_t)sum << headroom) - (UINT32_C(1) << 31)));
+    for (c = 0; c < depth; ++c) {
+      const int32_t diff = xr[c] - maxv;
+      if (diff >= diff_min) {
+        const int32_t e = ec_exp_on_negative(ec_srdhm((int32_t)((uint32_t)diff << left), mult));
+        yr[c] = ec_sat8(ec_rdbpot(ec_srdhm(scale, e), bits + 31 - 8) - 128, -128, 127);
+      } else {
+        yr[c] = -128;
+      }
+    }
+  }
+}
+"""
+
+F32 = """static void ec_softmax_f32(const float* x, float* y, int32_t outer, int32_t depth) {
+  int32_t i, c;
+  for (i = 0; i < outer; ++i) {
+    const float* xr = x + i * depth;
+    float* yr = y + i * depth;
+    float maxv = xr[0], sum = 0.0f;
+    for (c = 1; c < depth; ++c) maxv = xr[c] > maxv ? xr[c] : maxv;
+    for (c = 0; c < depth; ++c) {
+      yr[c] = expf(xr[c] - maxv);
+      sum += yr[c];
+    }
+    for (c = 0; c < depth; ++c) yr[c] /= sum;
+  }
+}
+"""
+
+
+def emit(e, op, i) -> str:
+    a = op.attrs
+    x, y = e.buf(op.inputs[0], const=True), e.buf(op.outputs[0])
+    if a["dtype"] == "float32":
+        e.libm = True
+        e.kernel("softmax_f32", F32)
+        return f"ec_softmax_f32({x}, {y}, {a['outer']}, {a['depth']});"
+    e.kernel("fixedpoint", e.fixedpoint())
+    e.kernel("softmax_s8", S8)
+    return f"ec_softmax_s8({x}, {y}, {a['outer']}, {a['depth']}, {a['mult']}, {a['left']}, {a['diff_min']});"

@@ -1,0 +1,50 @@
+"""Flash of the generated code: measured with the cross compiler when the target names a CPU."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from edgecompile.backends.c.runner import STRICT, compiler
+
+
+def cortex_m_flags(options: dict) -> list[str]:
+    mcpu = options.get("mcpu", "cortex-m4")
+    flags = [f"-mcpu={mcpu}", "-mthumb"]
+    if options.get("mfpu"):
+        flags += [f"-mfpu={options['mfpu']}", f"-mfloat-abi={options.get('mfloat_abi', 'hard')}"]
+    return flags
+
+
+def object_size(cc: str, folder: Path, flags: list[str]) -> dict | None:
+    """text (code + read-only data), data and bss of model.o, via `size` (Berkeley format)."""
+    size_tool = shutil.which(cc.replace("gcc", "size")) if "gcc" in Path(cc).name else shutil.which("size")
+    if size_tool is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        obj = Path(tmp) / "model.o"
+        proc = subprocess.run([cc, *STRICT, *flags, "-c", "-I", str(folder), str(folder / "model.c"), "-o", str(obj)],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{Path(cc).name} could not compile the generated C:\n{proc.stderr[-2000:]}")
+        out = subprocess.run([size_tool, str(obj)], capture_output=True, text=True).stdout.splitlines()
+    text, data, bss = (int(v) for v in out[1].split()[:3])
+    return {"text": text, "data": data, "bss": bss}
+
+
+def flash_estimate(folder: Path, const_bytes: int, options: dict) -> dict:
+    cross = shutil.which("arm-none-eabi-gcc") if options.get("mcpu") else None
+    opt = options.get("opt", "-O2")
+    if cross:
+        s = object_size(cross, folder, [*cortex_m_flags(options), opt, "-ffunction-sections", "-fdata-sections"])
+        if s:
+            return {"flash_bytes": s["text"] + s["data"], "code_bytes": s["text"] + s["data"] - const_bytes,
+                    "flash_method": f"arm-none-eabi-gcc {' '.join(cortex_m_flags(options))} {opt}: text+data of model.o",
+                    "flash_tool": subprocess.run([cross, "-dumpversion"], capture_output=True, text=True).stdout.strip()}
+    cc = compiler()
+    s = object_size(cc, folder, [opt]) if cc else None
+    if s:
+        return {"flash_bytes": s["text"] + s["data"], "code_bytes": s["text"] + s["data"] - const_bytes,
+                "flash_method": f"host {Path(cc).name} {opt}: text+data of model.o (no target CPU named)"}
+    return {"flash_bytes": const_bytes, "code_bytes": None, "flash_method": "constants only (no compiler)"}
