@@ -1,10 +1,11 @@
 """TFLite flatbuffers -> ONNX through tf2onnx (extra [tflite]). Int8 models arrive as QDQ ONNX.
 
-TFLite tensors are NHWC; ONNX's (and every edgecompile backend's) convention is NCHW. 4-D graph
-inputs and outputs are therefore turned to NCHW at the boundary (tf2onnx's inputs_as_nchw /
-outputs_as_nchw, whose transposes cancel against the ones tf2onnx adds around convolutions), so
-the normalized graph means what `io_specs` says it means. The tflite backend turns them back:
-a .tflite -> ONNX -> .tflite round trip gives the original NHWC interface.
+TFLite tensors are NHWC, and by default the ONNX graph keeps them so (callers and calibration
+data stay as the .tflite's users know them). The graph then records which 4-D inputs and outputs
+are channels-last in its metadata (CHANNELS_LAST_KEY), so a backend that lays tensors out itself
+(tflite) keeps them as they are: a .tflite -> ONNX -> .tflite round trip gives the original
+interface. nchw=True instead turns them to ONNX's NCHW at the boundary (tf2onnx's inputs_as_nchw /
+outputs_as_nchw, whose transposes cancel against the ones tf2onnx adds around convolutions).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from edgecompile.errors import MissingExtraError, ModelLoadError, UsageError
 from edgecompile.frontends import LoadedModel, sha256_bytes
 
 OPSET = 17
+CHANNELS_LAST_KEY = "edgecompile.channels_last"  # metadata: comma-separated 4-D NHWC input/output names
 
 
 def boundary_4d(data: bytes) -> tuple[list[str], list[str]]:
@@ -33,7 +35,7 @@ def boundary_4d(data: bytes) -> tuple[list[str], list[str]]:
     return four_d(sg.inputs), four_d(sg.outputs)
 
 
-def load(path: Path, weights: str | None, input_shapes: dict, nchw: bool = True) -> LoadedModel:
+def load(path: Path, weights: str | None, input_shapes: dict, nchw: bool = False) -> LoadedModel:
     if weights:
         raise UsageError("--weights goes with 'file.py:Class' sources; a .tflite file carries its weights.")
     data = path.read_bytes()
@@ -48,18 +50,24 @@ def load(path: Path, weights: str | None, input_shapes: dict, nchw: bool = True)
         raise MissingExtraError("tflite frontend", "tflite", str(e)) from e
     import onnx
 
-    ins, outs = boundary_4d(data) if nchw else ([], [])
+    ins, outs = boundary_4d(data)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "model.onnx"
         try:
             with quiet():  # tf2onnx logs every rewrite, and runs TF's deprecated interpreter
                 convert.from_tflite(str(path), opset=OPSET, output_path=str(out),
-                                    inputs_as_nchw=ins or None, outputs_as_nchw=outs or None)
+                                    inputs_as_nchw=(ins or None) if nchw else None,
+                                    outputs_as_nchw=(outs or None) if nchw else None)
         except Exception as e:
             raise ModelLoadError(f"tf2onnx could not convert '{path}': {str(e).splitlines()[0]}") from e
         model = onnx.load(str(out))
     model.producer_name, model.producer_version = "edgecompile (tf2onnx)", ""  # stable bytes
-    layout = (f"4-D inputs {ins} and outputs {outs} turned from TFLite's NHWC to ONNX's NCHW"
-              if ins or outs else "no 4-D inputs or outputs")
+    if nchw:
+        layout = f"4-D inputs {ins} and outputs {outs} turned from TFLite's NHWC to ONNX's NCHW"
+    elif ins or outs:
+        onnx.helper.set_model_props(model, {CHANNELS_LAST_KEY: ",".join(ins + outs)})
+        layout = f"4-D inputs {ins} and outputs {outs} keep TFLite's NHWC layout"
+    else:
+        layout = "no 4-D inputs or outputs"
     notes = [f"converted from TFLite with tf2onnx (opset {OPSET}); {layout}"]
     return LoadedModel(model, str(path), sha256_bytes(data), "tflite", notes)

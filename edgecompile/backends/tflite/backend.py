@@ -41,14 +41,29 @@ def _calibration(ctx: CompileContext, keep: set[str]) -> dict[str, np.ndarray]:
     return out
 
 
+def channels_last_inputs(model) -> set[str]:
+    """4-D inputs that are NHWC in the ONNX graph already: the tflite frontend marks them in the
+    graph's metadata (a tf2onnx import keeps TFLite's layout)."""
+    from edgecompile.frontends.tflite import CHANNELS_LAST_KEY
+
+    marked = {p.value for p in model.metadata_props if p.key == CHANNELS_LAST_KEY}
+    return {n for v in marked for n in v.split(",") if n}
+
+
 def _kept_inputs(model, io_layout: str) -> set[str]:
-    """Inputs whose ONNX layout the .tflite keeps: 4-D ones under io_layout=nchw, and 3-D/5-D ones
-    always (the parity check transposes 4-D tensors only, and NWC/NDHWC would be a surprise)."""
+    """Inputs whose ONNX layout the .tflite keeps: 4-D ones under io_layout=nchw or already NHWC,
+    and 3-D/5-D ones always (the parity check transposes 4-D tensors only)."""
     from edgecompile.backends.onnxruntime.backend import io_specs
 
+    nhwc = channels_last_inputs(model)
     keep = set()
     for s in io_specs(model)[0]:
-        if len(s.shape) in (3, 5) or (len(s.shape) == 4 and io_layout == "nchw"):
+        if len(s.shape) == 4 and s.name in nhwc:
+            if io_layout == "nchw":
+                raise UsageError(f"input '{s.name}' is NHWC in the graph itself (imported from TFLite); "
+                                 f"io_layout=nchw cannot apply to it. Use the default io_layout=nhwc.")
+            keep.add(s.name)
+        elif len(s.shape) in (3, 5) or (len(s.shape) == 4 and io_layout == "nchw"):
             keep.add(s.name)
     return keep
 
