@@ -34,11 +34,10 @@ class MissingExtraError(EdgeCompileError):
 
     def __init__(self, backend: str, extra: str, detail: str = ""):
         self.backend, self.extra = backend, extra
+        fix = f"pip install 'edgecompile[{extra}]'"
+        detail = detail.replace(f"; {fix}", "").replace(fix, "").strip(" ;:")  # say the command once
         why = f" ({detail})" if detail else ""
-        super().__init__(
-            f"The '{backend}' backend needs packages that are not installed{why}. "
-            f"Install them with: pip install 'edgecompile[{extra}]'"
-        )
+        super().__init__(f"The '{backend}' backend needs packages that are not installed{why}. Install them with: {fix}")
 
 
 class ArtifactError(EdgeCompileError):

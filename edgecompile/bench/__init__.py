@@ -12,7 +12,6 @@ from edgecompile.errors import UsageError
 RUNNERS = {
     "host": "edgecompile.bench.host:bench",  # a fresh Python process on this machine
     "qemu": "edgecompile.bench.qemu:bench",  # emulated Cortex-M (C backend)
-    "ssh": "edgecompile.bench.ssh:bench",  # a remote machine over SSH
 }
 
 

@@ -10,7 +10,7 @@ from edgecompile.cli.options import echo_json, json_option
 @click.argument("artifacts", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
 @click.option("--runs", default=200, show_default=True, help="Timed inferences per artifact.")
 @click.option("--warmup", default=20, show_default=True, help="Untimed inferences before timing.")
-@click.option("--runner", type=click.Choice(["host", "qemu", "ssh"]), help="Override the profile's runner.")
+@click.option("--runner", type=click.Choice(["host", "qemu"]), help="Override the profile's runner.")
 @json_option
 def command(artifacts, runs, warmup, runner, as_json):
     """Benchmark each artifact in its own process: load time, latency p50/p90/p99, throughput, size."""

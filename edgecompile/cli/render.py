@@ -1,6 +1,8 @@
 """Human-readable tables for build and bench reports (rich)."""
 from __future__ import annotations
 
+import click
+
 
 def console():
     import sys
@@ -8,7 +10,8 @@ def console():
     from rich.console import Console
 
     # piped output (CI logs, files) gets a wide table instead of rich's 80-column default
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    # markup off: messages carry text like "pip install 'edgecompile[tflite]'" that rich would eat
+    return Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 160)
 
 
 def fmt_bytes(n: int | None) -> str:
@@ -44,8 +47,8 @@ def print_build_report(report) -> None:
         table.add_row(r.target, r.precision, status, fmt_parity(r.parity), str(r.path) if r.path else "-")
     c.print(table)
     for r in report.results:
-        if r.error:
-            c.print(f"{'skipped' if r.skipped else 'failed'}: {r.target} {r.precision}: {r.error}")
+        if r.error:  # plain echo: a paragraph the user may copy from, never re-wrapped
+            click.echo(f"{'skipped' if r.skipped else 'failed'}: {r.target} {r.precision}: {r.error}")
 
 
 def print_bench(results: list[dict]) -> None:
@@ -71,7 +74,7 @@ def print_inspect(r: dict, n_layers: int) -> None:
     from rich.table import Table
 
     c = console()
-    c.print(f"[bold]{r['source']}[/bold] ({r['kind']})")
+    c.print(f"{r['source']} ({r['kind']})", style="bold")
     for note in r["notes"]:
         c.print(f"note: {note}")
     c.print(f"inputs:  {_io(r['inputs'])}")
@@ -121,7 +124,7 @@ def print_quickstart(r) -> None:
     c.print(t)
     for row in r.rows:
         if row.error:
-            c.print(f"failed: {row.target} {row.precision}: {row.error}")
+            click.echo(f"failed: {row.target} {row.precision}: {row.error}")
     if r.unavailable:
         c.print("not built here:")
         for name, why in r.unavailable.items():
