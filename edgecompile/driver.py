@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ class TargetResult:
     error: str | None = None  # one paragraph, when it failed
     parity: dict | None = None
     skipped: bool = False  # not attempted (backend not installed during `--target all`)
+    seconds: float = 0.0  # wall time of check + compile + verify (reported, never in the manifest)
 
     @property
     def ok(self) -> bool:
@@ -183,6 +185,7 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
     ref = _reference(norm.model, samples) if verify else None
     out_dir = Path(out)
     for prof, precision, explicit in jobs:
+        started = time.perf_counter()
         try:
             if not explicit and not get_backend(prof.backend).available()[0]:
                 report.results.append(TargetResult(prof.name, precision, prof.backend, skipped=True,
@@ -192,5 +195,6 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
                                             ref, samples, verify, force, options or {}, int8))
         except EdgeCompileError as e:
             report.results.append(TargetResult(prof.name, precision, prof.backend, error=str(e)))
+        report.results[-1].seconds = time.perf_counter() - started
     report.notes.extend(int8.notes if int8 else [])  # int8: table reuse, layers the guard kept in float
     return report

@@ -40,11 +40,12 @@ def print_build_report(report) -> None:
     for note in report.notes:
         c.print(f"note: {note}")
     table = Table(title=f"edgecompile build: {report.source}", title_justify="left")
-    for col in ("target", "precision", "status", "parity vs ORT fp32", "artifact"):
+    for col in ("target", "precision", "status", "time", "parity vs ORT fp32", "artifact"):
         table.add_column(col)
     for r in report.results:
         status = "ok" if r.ok else ("skipped" if r.skipped else "FAILED")
-        table.add_row(r.target, r.precision, status, fmt_parity(r.parity), str(r.path) if r.path else "-")
+        table.add_row(r.target, r.precision, status, f"{r.seconds:.1f} s", fmt_parity(r.parity),
+                      str(r.path) if r.path else "-")
     c.print(table)
     for r in report.results:
         if r.error:  # plain echo: a paragraph the user may copy from, never re-wrapped
