@@ -25,7 +25,19 @@ def support_matrix(model) -> dict[str, dict]:
     return out
 
 
-def inspect_model(model: str, input_shapes: dict | None = None, weights: str | None = None) -> dict:
+def delegate_report(loaded, model) -> dict | None:
+    """TFLite GPU delegate (OpenCL/Metal) readiness of the fp16 build; None without the tflite backend."""
+    from edgecompile.backends import get_backend, implemented
+
+    if "tflite" not in implemented() or not get_backend("tflite").available()[0]:
+        return None
+    from edgecompile.backends.tflite.gpu_delegate import gpu_delegate_report
+
+    return gpu_delegate_report(loaded.source if loaded.kind == "tflite" else model, "fp16")
+
+
+def inspect_model(model: str, input_shapes: dict | None = None, weights: str | None = None,
+                  gpu_report: bool = True) -> dict:
     from edgecompile import frontends
     from edgecompile.analysis.liveness import peak_memory
     from edgecompile.analysis.macs import macs
@@ -48,4 +60,5 @@ def inspect_model(model: str, input_shapes: dict | None = None, weights: str | N
         "activation_memory": peak_memory(norm.model),
         "passes": [{"name": r.name, "changed": r.changed, "detail": r.detail} for r in norm.passes],
         "support": support_matrix(norm.model),
+        "tflite_gpu_delegate": delegate_report(loaded, norm.model) if gpu_report else None,
     }

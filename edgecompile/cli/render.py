@@ -106,6 +106,13 @@ def print_inspect(r: dict, n_layers: int) -> None:
             status = "; ".join(f"{u['op_type']} at {u['node_name']}: {u['reason']}" for u in s["unsupported"])
         t.add_row(name, status)
     c.print(t)
+    gpu = r.get("tflite_gpu_delegate")
+    if gpu:
+        c.print(f"TFLite GPU delegate (fp16, OpenCL/Metal): {gpu['ops_on_gpu']}/{gpu['ops_total']} ops on the GPU "
+                f"in {gpu['gpu_partitions']} partition(s)" + ("" if gpu["fully_delegated"] else "; on the CPU:"))
+        for f in gpu["cpu_fallback"]:
+            tensor = f["tensor"] if len(f["tensor"]) <= 48 else "..." + f["tensor"][-45:]
+            c.print(f"  {f['op']} (op {f['index']}, {tensor}): {f['reason']}")
 
 
 def print_quickstart(r) -> None:
