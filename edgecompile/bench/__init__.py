@@ -12,12 +12,16 @@ from edgecompile.errors import UsageError
 RUNNERS = {
     "host": "edgecompile.bench.host:bench",  # a fresh Python process on this machine
     "qemu": "edgecompile.bench.qemu:bench",  # emulated Cortex-M (C backend)
+    "ssh": "edgecompile.bench.ssh:bench",  # a remote machine over SSH; takes a Remote
 }
 
 
-def measure(artifact, runs: int = 100, warmup: int = 10, runner: str | None = None) -> dict:
-    """Benchmark one artifact with the runner its profile names (or `runner`)."""
-    name = runner or artifact.manifest.get("profile", {}).get("bench", {}).get("runner", "host")
+def measure(artifact, runs: int = 100, warmup: int = 10, runner: str | None = None, remote: str | None = None,
+            **remote_settings) -> dict:
+    """Benchmark one artifact with the runner its profile names, or `runner`; `remote` ([user@]host[:port])
+    selects the ssh runner, with settings (key_file, known_hosts, python, workdir) from here or the profile."""
+    profile_bench = artifact.manifest.get("profile", {}).get("bench", {})
+    name = runner or ("ssh" if remote else profile_bench.get("runner", "host"))
     if name not in RUNNERS:
         raise UsageError(f"Unknown benchmark runner '{name}'; known: {', '.join(RUNNERS)}.")
     module, fn = RUNNERS[name].split(":")
@@ -25,6 +29,15 @@ def measure(artifact, runs: int = 100, warmup: int = 10, runner: str | None = No
         mod = importlib.import_module(module)
     except ModuleNotFoundError as e:
         raise UsageError(f"The '{name}' benchmark runner is not part of this edgecompile build.") from e
-    metrics = getattr(mod, fn)(artifact, runs, warmup)
+    if name == "ssh":
+        from edgecompile.bench.ssh import Remote
+
+        spec = remote or profile_bench.get("host")
+        if not spec:
+            raise UsageError("The ssh runner needs a remote: --remote user@host[:port] or [bench] host in the profile.")
+        settings = {**profile_bench, **{k: v for k, v in remote_settings.items() if v}}
+        metrics = getattr(mod, fn)(artifact, runs, warmup, Remote.parse(spec, **settings))
+    else:
+        metrics = getattr(mod, fn)(artifact, runs, warmup)
     return {"artifact": str(artifact.path), "target": artifact.target, "backend": artifact.backend,
             "precision": artifact.precision, **metrics}

@@ -1,0 +1,78 @@
+"""Remote runner: copy the artifact to a machine over SSH (paramiko) and run the same worker there.
+
+The remote needs Python with edgecompile and the artifact's runtime installed (for a Raspberry Pi
+with a TFLite artifact: `pip install 'edgecompile[tflite]'`). Host keys are checked against
+known_hosts; an unknown host is refused, never silently trusted.
+"""
+from __future__ import annotations
+
+import json
+import posixpath
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+from edgecompile.artifact import sha256_file
+from edgecompile.errors import EdgeCompileError, MissingExtraError, UsageError
+
+
+@dataclass(frozen=True)
+class Remote:
+    host: str  # name or address
+    user: str | None = None  # default: the local user name
+    port: int = 22
+    key_file: str | None = None  # private key; default: the SSH agent and ~/.ssh keys
+    known_hosts: str | None = None  # default: ~/.ssh/known_hosts
+    python: str = "python3"  # interpreter on the remote that has edgecompile installed
+    workdir: str = "/tmp/edgecompile-bench"  # where artifacts are copied (removed afterwards)
+
+    @classmethod
+    def parse(cls, spec: str, **settings) -> "Remote":
+        """'user@host:port' plus settings from the profile's [bench] table or the command line."""
+        user, _, hostport = spec.rpartition("@")
+        host, _, port = hostport.partition(":")
+        if not host or (port and not port.isdigit()):
+            raise UsageError(f"Remote '{spec}': expected [user@]host[:port].")
+        known = {k: v for k, v in settings.items() if k in ("key_file", "known_hosts", "python", "workdir") and v}
+        return cls(host=host, user=user or None, port=int(port or 22), **known)
+
+
+def _client(remote: Remote):
+    try:
+        import paramiko
+    except ImportError as e:
+        raise MissingExtraError("ssh runner", "remote", str(e)) from e
+    client = paramiko.SSHClient()
+    client.load_host_keys(remote.known_hosts or str(Path("~/.ssh/known_hosts").expanduser()))
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    try:
+        client.connect(remote.host, remote.port, remote.user, key_filename=remote.key_file, timeout=15)
+    except (paramiko.SSHException, OSError) as e:
+        raise EdgeCompileError(f"Cannot reach {remote.host}:{remote.port} over SSH: {e}") from e
+    return client
+
+
+def _exec(client, command: str) -> tuple[int, str, str]:
+    _, stdout, stderr = client.exec_command(command, timeout=600)
+    rc = stdout.channel.recv_exit_status()
+    return rc, stdout.read().decode(), stderr.read().decode()
+
+
+def bench(artifact, runs: int, warmup: int, remote: Remote) -> dict:
+    client = _client(remote)
+    folder = posixpath.join(remote.workdir, sha256_file(artifact.path / "manifest.json")[:16])
+    try:
+        _exec(client, f"mkdir -p {shlex.quote(folder)}")
+        with client.open_sftp() as sftp:
+            for name in ["manifest.json", *artifact.manifest["files"]]:
+                sftp.put(str(artifact.path / name), posixpath.join(folder, name))
+        cmd = f"{shlex.quote(remote.python)} -m edgecompile.bench.worker {shlex.quote(folder)} {runs} {warmup}"
+        rc, out, err = _exec(client, cmd)
+        if rc != 0:
+            tail = " | ".join((err or out).strip().splitlines()[-3:])
+            raise EdgeCompileError(f"Benchmark on {remote.host} failed (exit {rc}): {tail}")
+        metrics = json.loads(out.strip().splitlines()[-1])
+    finally:
+        _exec(client, f"rm -rf {shlex.quote(folder)}")
+        client.close()
+    return {**metrics, "runner": "ssh", "remote": f"{remote.user + '@' if remote.user else ''}{remote.host}:{remote.port}"}
