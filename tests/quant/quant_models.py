@@ -24,7 +24,11 @@ def outlier_mlp(path: Path, outlier: bool = True) -> Path:
     from sklearn.neural_network import MLPClassifier
 
     x, y = digits_flat("train")
-    clf = MLPClassifier(hidden_layer_sizes=(32,), max_iter=400, random_state=0).fit(x, y)
+    import warnings
+
+    with warnings.catch_warnings():  # a few hundred iterations are plenty; convergence is not the point
+        warnings.simplefilter("ignore")
+        clf = MLPClassifier(hidden_layer_sizes=(32,), max_iter=400, random_state=0).fit(x, y)
     w1, w2 = clf.coefs_[0].T.astype(np.float32), clf.coefs_[1].T.astype(np.float32)  # (32, 64), (10, 32)
     b1, b2 = clf.intercepts_[0].astype(np.float32), clf.intercepts_[1].astype(np.float32)
     if outlier:
