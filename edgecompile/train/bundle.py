@@ -77,8 +77,11 @@ _ATTRS = {"Conv2d": ("in_channels", "out_channels", "groups"), "BatchNorm2d": ("
 
 
 def structure(model) -> dict:
-    return {name: {a: getattr(m, a) for a in _ATTRS[type(m).__name__]}
-            for name, m in model.named_modules() if type(m).__name__ in _ATTRS}
+    import torch.nn as nn
+
+    kinds = {nn.Conv2d: "Conv2d", nn.BatchNorm2d: "BatchNorm2d", nn.Linear: "Linear"}
+    return {name: {a: getattr(m, a) for a in _ATTRS[kind]}
+            for name, m in model.named_modules() for cls, kind in kinds.items() if isinstance(m, cls)}
 
 
 def apply_structure(model, struct: dict, state_dict: dict) -> None:
@@ -132,7 +135,11 @@ def base_model(bundle: dict):
         return hf_classifier(bundle["hf"])
     net = zoo.build(bundle["arch"], bundle["arch_args"])
     if bundle.get("structure"):
-        apply_structure(net, bundle["structure"], bundle["state_dict"])
+        sd = bundle["state_dict"]
+        if bundle.get("lora"):  # peft keys: base_model.model.<name>[.base_layer].weight
+            sd = {k.removeprefix("base_model.model.").replace(".base_layer.", "."): v
+                  for k, v in sd.items() if "lora_" not in k}
+        apply_structure(net, bundle["structure"], sd)
     return net
 
 

@@ -214,7 +214,8 @@ def fit(cfg: TrainConfig, net=None, data=None, record: dict | None = None) -> di
                      "torch_rng": torch.get_rng_state(), "seconds": seconds, "step_loss": step_loss,
                      "config": {k: v for k, v in dataclasses.asdict(cfg).items() if k not in ("extra", "stop_after")}}
             sd = {k: v.detach().cpu().clone() for k, v in net.state_dict().items()}
-            bundles.save(Path(cfg.out), {**record, "structure": bundles.structure(net), "state_dict": sd,
+            bundles.save(Path(cfg.out), {**record, "structure": record.get("structure") or bundles.structure(net),
+                                         "state_dict": sd,
                                          "metrics": metrics, "history": history, "train_state": state})
         if world > 1:
             dist.barrier()
