@@ -102,16 +102,21 @@ class CBackend(Backend):
         versions = {"cc": _gcc_version() or "none"}
         if flash.get("flash_tool"):
             versions["cross_cc"] = flash["flash_tool"]
-        return CompileResult(files=list(FILES), inputs=self._specs(g, g.inputs), outputs=self._specs(g, g.outputs),
+        from edgecompile.backends.onnxruntime.backend import io_specs
+
+        ref_in, ref_out = io_specs(ctx.model)  # the reference's layouts: callers pass the same data to both
+        layouts = {s.name: s.layout for s in ref_in + ref_out}
+        return CompileResult(files=list(FILES), inputs=self._specs(g, g.inputs, layouts),
+                             outputs=self._specs(g, g.outputs, layouts),
                              tool_versions=versions, extra=extra)
 
     @staticmethod
-    def _specs(g, names) -> list[TensorSpec]:
+    def _specs(g, names, layouts) -> list[TensorSpec]:
         out = []
         for n in names:
             t = g.tensors[n]
             quant = t.dtype == "int8" and t.onnx_name in _quantized_io(g)
-            out.append(TensorSpec(t.onnx_name or n, t.shape, t.dtype, "NCHW" if len(t.shape) == 4 else None,
+            out.append(TensorSpec(t.onnx_name or n, t.shape, t.dtype, layouts.get(t.onnx_name),
                                   t.scale if quant else None, t.zp if quant else None))
         return out
 

@@ -21,7 +21,7 @@ def compiler() -> str | None:
     return os.environ.get("CC") or shutil.which("gcc") or shutil.which("cc")
 
 
-def build_shared(folder: Path, opt: str = "-O2") -> Path:
+def build_shared(folder: Path, opt: str = "-O3") -> Path:
     """lib<model>.so next to a hash of the sources, in the temp folder (cached across loads)."""
     cc = compiler()
     if cc is None:
