@@ -1,0 +1,164 @@
+"""Emulated Cortex-M runner: the C artifact cross-compiled with arm-none-eabi-gcc into a bare-metal
+firmware, run under qemu-system-arm with semihosting and `-icount shift=0`.
+
+Under -icount shift=0 QEMU advances virtual time by exactly 1 ns per guest instruction, so SysTick
+(clocked from the 25 MHz MPS2 system clock) counts one tick per 40 instructions. The firmware
+measures that ratio itself on a loop of known length (2 instructions per iteration) and reports it
+as `instructions_per_tick`; counts are instructions, not real Cortex-M cycles.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from edgecompile.errors import EdgeCompileError, MissingExtraError
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "backends" / "c" / "templates" / "cortex_m"
+CALIB_ITERS = 1_000_000
+# machine -> memory map of the code and data RAMs the linker script uses
+MACHINES = {
+    "mps2-an386": {"cpu": "cortex-m4", "flash_origin": "0x00000000", "ram_origin": "0x20000000"},
+    "mps2-an385": {"cpu": "cortex-m3", "flash_origin": "0x00000000", "ram_origin": "0x20000000"},
+    "mps2-an500": {"cpu": "cortex-m7", "flash_origin": "0x00000000", "ram_origin": "0x20000000"},
+    "mps2-an505": {"cpu": "cortex-m33", "flash_origin": "0x10000000", "ram_origin": "0x38000000"},
+}
+
+
+def tools() -> tuple[str, str, str]:
+    found = [shutil.which(t) for t in ("arm-none-eabi-gcc", "arm-none-eabi-size", "qemu-system-arm")]
+    if not all(found):
+        raise MissingExtraError("qemu benchmark", "c", "needs arm-none-eabi-gcc, libnewlib-arm-none-eabi and "
+                                "qemu-system-arm (Debian: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi "
+                                "qemu-system-arm)")
+    return found  # type: ignore[return-value]
+
+
+def sample_input(spec: dict, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    if spec["dtype"] == "int8":
+        return rng.integers(-128, 128, size=spec["shape"], dtype=np.int8)
+    return rng.standard_normal(spec["shape"]).astype(np.float32)
+
+
+def write_sample_header(path: Path, artifact, x: np.ndarray, runs: int, warmup: int) -> None:
+    from edgecompile.backends.c.ir import CTYPE
+
+    prefix = artifact.manifest["backend_details"]["prefix"]
+    out = artifact.manifest["outputs"][0]
+    ctype = CTYPE[str(x.dtype)]
+    vals = [f"{float(v):.9g}f" for v in x.ravel()] if x.dtype == np.float32 else [str(int(v)) for v in x.ravel()]
+    body = ",\n  ".join(", ".join(vals[k:k + 16]) for k in range(0, len(vals), 16))
+    path.write_text(
+        f"#define EC_RUN {prefix}_run\n#define OUT_T {CTYPE[out['dtype']]}\n"
+        f"#define EC_ARENA_BYTES {prefix.upper()}_ARENA_SIZE\n#define EC_OUT_SIZE {prefix.upper()}_OUTPUT0_SIZE\n"
+        f"#define CALIB_ITERS {CALIB_ITERS}u\n#define BENCH_RUNS {runs}u\n#define BENCH_WARMUP {warmup}u\n"
+        f"static const {ctype} sample_input[{x.size}] = {{\n  {body}\n}};\n")
+
+
+def cpu_flags(options: dict) -> list[str]:
+    from edgecompile.backends.c.size import cortex_m_flags
+
+    flags = cortex_m_flags(options)
+    return flags if options.get("mfpu") else flags + ["-mfloat-abi=soft"]
+
+
+def build_firmware(artifact, work: Path, runs: int, warmup: int, machine: str, x: np.ndarray) -> tuple[Path, dict]:
+    cc, size, _ = tools()
+    mem = MACHINES[machine]
+    bench = artifact.manifest.get("profile", {}).get("bench", {})
+    (work / "link.ld").write_text((TEMPLATES / "link.ld.in").read_text().format(
+        machine=machine, flash_origin=bench.get("flash_origin", mem["flash_origin"]),
+        flash_length=bench.get("flash_length", "0x00400000"), ram_origin=bench.get("ram_origin", mem["ram_origin"]),
+        ram_length=bench.get("ram_length", "0x00400000")))
+    write_sample_header(work / "sample.h", artifact, x, runs, warmup)
+    options = artifact.manifest.get("profile", {}).get("options", {}) or {}
+    flags = [*cpu_flags(options), options.get("opt", "-O2"), "-ffunction-sections", "-fdata-sections"]
+    model_o = work / "model.o"
+    steps = [
+        [cc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", *flags, "-I", str(artifact.path), "-c",
+         str(artifact.file("model.c")), "-o", str(model_o)],
+        [cc, *flags, "--specs=rdimon.specs", "-T", str(work / "link.ld"), "-Wl,--gc-sections", "-I", str(artifact.path),
+         "-I", str(work), str(TEMPLATES / "startup.c"), str(TEMPLATES / "bench_main.c"), str(model_o),
+         "-o", str(work / "fw.elf"), "-lm"],
+    ]
+    for cmd in steps:
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise EdgeCompileError(f"Cross-compiling the firmware failed: {' '.join(cmd[:3])} ...\n{proc.stderr[-1500:]}")
+    text, data, bss = (int(v) for v in subprocess.run([size, str(model_o)], capture_output=True,
+                                                      text=True).stdout.splitlines()[1].split()[:3])
+    return work / "fw.elf", {"text": text, "data": data, "bss": bss}
+
+
+def run_qemu(elf: Path, machine: str, timeout: float = 300) -> tuple[dict, float]:
+    _, _, qemu = tools()
+    cmd = [qemu, "-M", machine, "-nographic", "-monitor", "none", "-serial", "none", "-icount", "shift=0",
+           "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)]
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    wall = time.perf_counter() - t
+    vals: dict = {"run_ticks": []}
+    for m in re.finditer(r"EC (\w+)=(\S*)", proc.stdout):
+        k, v = m.group(1), m.group(2)
+        if k == "run_ticks":
+            vals["run_ticks"].append(int(v))
+        else:
+            vals[k] = v
+    if "done" not in vals:
+        raise EdgeCompileError(f"The firmware did not finish under {machine} (exit {proc.returncode}): "
+                               f"{(proc.stdout + proc.stderr)[-800:]}")
+    for m in re.finditer(r"EC calib_instructions=(\d+) calib_ticks=(\d+)", proc.stdout):
+        vals["calib_instructions"], vals["calib_ticks"] = int(m.group(1)), int(m.group(2))
+    return vals, wall
+
+
+def bench(artifact, runs: int, warmup: int) -> dict:
+    """Metrics of one C artifact on the emulated Cortex-M named by its profile's [bench] machine."""
+    from edgecompile.bench.stats import latency_summary
+
+    if artifact.backend != "c":
+        raise EdgeCompileError(f"The qemu runner runs C artifacts; {artifact.path} is a {artifact.backend} artifact.")
+    machine = artifact.manifest.get("profile", {}).get("bench", {}).get("machine", "mps2-an386")
+    runs, warmup = max(1, min(runs, 20)), max(0, min(warmup, 2))  # instruction counts are deterministic
+    x = sample_input(artifact.manifest["inputs"][0])
+    t = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="ec-qemu-") as tmp:
+        elf, model_size = build_firmware(artifact, Path(tmp), runs, warmup, machine, x)
+        load_ms = (time.perf_counter() - t) * 1e3
+        vals, wall = run_qemu(elf, machine)
+    per_tick = vals["calib_instructions"] / max(vals["calib_ticks"], 1)
+    insns = [round(t * per_tick) for t in vals["run_ticks"]]
+    details = artifact.manifest["backend_details"]
+    io = sum(int(np.prod(s["shape"])) * np.dtype(s["dtype"]).itemsize
+             for s in artifact.manifest["inputs"] + artifact.manifest["outputs"])
+    stack = int(vals["stack_bytes"])
+    host = artifact.load().run({artifact.manifest["inputs"][0]["name"]: x})
+    host_bytes = np.ascontiguousarray(next(iter(host.values()))).tobytes().hex()
+    macs = details.get("macs") or 0
+    n = int(np.median(insns))
+    return {
+        "runner": "qemu",
+        "machine": machine,
+        "size_bytes": artifact.size_bytes(),
+        "load_ms": load_ms,
+        "runs": len(insns),
+        # virtual time: -icount shift=0 runs one instruction per nanosecond
+        "latency_ms": latency_summary([i * 1e-9 for i in insns]),
+        "throughput_ips": 1e9 / n if n else None,
+        "instructions_per_inference": n,
+        "instructions_per_tick": per_tick,
+        "macs": macs,
+        "macs_per_instruction": macs / n if n else None,
+        "flash_bytes": model_size["text"] + model_size["data"],
+        "ram_bytes": model_size["data"] + model_size["bss"] + details["arena_bytes"] + stack,
+        "ram_breakdown": {"data": model_size["data"], "bss": model_size["bss"], "arena": details["arena_bytes"],
+                          "stack": stack, "io_buffers": io},
+        "output_matches_host": vals["output"] == host_bytes,
+        "emulator_wall_s": wall,
+    }
