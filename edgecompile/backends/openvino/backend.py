@@ -143,18 +143,27 @@ class OpenVinoBackend(Backend):
         with tempfile.TemporaryDirectory() as tmp:
             src = _onnx_file(ctx.model, Path(tmp))
             if ctx.precision == "int8":
-                if not ctx.calib:
-                    raise CalibrationError("openvino int8 needs calibration data: pass --calib (a .npy/.npz, 'digits', or 'random').")
                 method = str(ctx.options.get("int8_method", int8.DEFAULT_METHOD))
                 if method not in int8.METHODS:
                     raise UsageError(f"openvino option int8_method='{method}': choose {', '.join(int8.METHODS)}.")
+                if not ctx.calib and not (method == "qdq" and ctx.ranges is not None):
+                    raise CalibrationError("openvino int8 needs calibration data: pass --calib (a .npy/.npz, 'digits', or 'random').")
                 if method == "qdq":
                     qdq = Path(tmp) / "qdq.onnx"
-                    int8.qdq_u8_onnx(ctx.model, ctx.calib, qdq)
+                    if ctx.ranges is not None:
+                        int8.qdq_from_table(ctx.model, ctx.ranges, qdq)
+                        extra["int8_ranges"] = "shared range table (edgecompile.quant, flavor openvino)"
+                    else:
+                        int8.qdq_u8_onnx(ctx.model, ctx.calib, qdq)
+                        extra["int8_ranges"] = "onnxruntime quantize_static MinMax on the calibration feeds"
                     ov_model = ov.convert_model(str(qdq))
                 else:
+                    if ctx.ranges is not None and ctx.ranges.keep_float:
+                        raise UsageError("openvino int8_method='nncf' cannot keep layers in float for the accuracy "
+                                         "guard; use int8_method='qdq'.")
                     ov_model = int8.nncf_quantize(ov.convert_model(str(src)), ctx.calib, [s.name for s in inputs])
-                extra.update(int8_method=method, int8_calibration_samples=len(ctx.calib))
+                    extra["int8_ranges"] = "NNCF statistics on the calibration feeds"
+                extra["int8_method"] = method
             else:
                 ov_model = ov.convert_model(str(src))
             compress = ctx.precision == "fp16"

@@ -1,7 +1,9 @@
 """Two int8 flavors for OpenVINO, both fed by CompileContext.calib.
 
-- "qdq" (default): ONNX Runtime static QDQ with *unsigned* u8 activations (MinMax) and
-  per-channel s8 weights, converted to IR. OpenVINO's CPU plugin refuses s8-activation QDQ
+- "qdq" (default): a QDQ graph with *unsigned* u8 activations and s8 weights, converted to IR.
+  Built from the build's shared range table (edgecompile.quant, flavor "openvino", honouring the
+  accuracy guard's keep_float) when the driver supplies one, else by ONNX Runtime static
+  quantization (MinMax) of CompileContext.calib. OpenVINO's CPU plugin refuses s8-activation QDQ
   ("No suitable implementations"), which is why this is not the onnxruntime backend's int8 graph.
 - "nncf": NNCF post-training quantization of the converted IR (FakeQuantize, fast bias correction).
 
@@ -41,8 +43,17 @@ class _Reader:
         return None if feed is None else {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in feed.items()}
 
 
+def qdq_from_table(model, table, dst: Path) -> None:
+    """The shared range table's QDQ graph in the OpenVINO flavor (u8 activations) to `dst`."""
+    import onnx
+
+    from edgecompile.quant.qdq import quantize
+
+    onnx.save(quantize(model, table, "openvino"), str(dst))
+
+
 def qdq_u8_onnx(model, calib: list[dict[str, np.ndarray]], dst: Path) -> None:
-    """Write an ORT QDQ model with u8 activations to `dst`."""
+    """Write an ORT QDQ model with u8 activations to `dst` (no range table: direct API use)."""
     import onnx
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
