@@ -40,6 +40,10 @@ class MissingExtraError(EdgeCompileError):
         super().__init__(f"The '{backend}' backend needs packages that are not installed{why}. Install them with: {fix}")
 
 
+class CannotRunHereError(EdgeCompileError):
+    """A valid artifact for another machine (e.g. cross-compiled for aarch64): it cannot run on this host."""
+
+
 class ArtifactError(EdgeCompileError):
     """An artifact folder is missing, foreign or damaged, or would overwrite something."""
 

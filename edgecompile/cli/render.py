@@ -27,6 +27,8 @@ def fmt_bytes(n: int | None) -> str:
 def fmt_parity(p: dict | None) -> str:
     if not p:
         return "not verified"
+    if "skipped" in p:  # cross-compiled artifact: cannot run on this host
+        return "not run here (cross)"
     s = f"rel {p['max_rel_err']:.1e} cos {p['cosine']:.4f}"
     if p.get("top1_agreement") is not None:
         s += f" top1 {p['top1_agreement']:.2f}"
