@@ -76,7 +76,7 @@ def measure_latency(net, in_shape, target: str = "onnxruntime") -> dict:
         sess = ort.InferenceSession(loaded.model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
         run = lambda: sess.run(None, {"input": x})  # noqa: E731
     else:
-        from edgecompile.build import build
+        from edgecompile import build
         from edgecompile.verify import encode
 
         with tempfile.TemporaryDirectory() as tmp:
