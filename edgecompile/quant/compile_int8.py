@@ -12,7 +12,7 @@ import dataclasses
 import shutil
 from dataclasses import dataclass, field
 
-from edgecompile.errors import ToleranceError, UsageError
+from edgecompile.errors import EdgeCompileError, ToleranceError, UsageError
 from edgecompile.quant.guard import GuardSpec
 
 MAX_REAL_ATTEMPTS = 3  # recompiles on the backend once the simulation says a fallback set meets the bound
@@ -119,7 +119,11 @@ def compile_int8(backend, ctx, plan: Int8Plan, make_manifest, label: str):
         if not meets(spec, plan.fp32, simulate(ctx.model, t, flavor, ev.feeds, plan.eval_ref, ev.labels, keep)):
             continue
         _clear(ctx.out_dir)
-        result = backend.compile(dataclasses.replace(ctx, ranges=t.with_float(keep)))
+        try:
+            result = backend.compile(dataclasses.replace(ctx, ranges=t.with_float(keep)))
+        except EdgeCompileError as e:  # e.g. an integer-only backend refusing float layers
+            why = f"{describe(spec, plan.fp32, last)}; the fallback keeping {', '.join(sorted(keep))} in float failed: {e}"
+            raise ToleranceError(_failure(ctx.model, t, flavor, plan, label, why)) from e
         runner, last = _measure(backend, ctx, result, plan, make_manifest)
         attempts += 1
         if meets(spec, plan.fp32, last):
@@ -136,14 +140,16 @@ def compile_int8(backend, ctx, plan: Int8Plan, make_manifest, label: str):
             return result, block
         if attempts >= MAX_REAL_ATTEMPTS:
             break
-    raise ToleranceError(_failure(ctx.model, t, flavor, plan, label, describe(spec, plan.fp32, last), ranking))
+    tried = (f"; keeping layers in float ({attempts} tries) did not meet it on {backend.info.name} either "
+             f"(an integer-only backend cannot run float layers)" if attempts else
+             "; keeping layers in float did not meet it in simulation either")
+    raise ToleranceError(_failure(ctx.model, t, flavor, plan, label, describe(spec, plan.fp32, last) + tried))
 
 
-def _failure(model, table, flavor, plan, label, why, ranking) -> str:
+def _failure(model, table, flavor, plan, label, why) -> str:
     from edgecompile.quant.report import layer_sqnr
 
     rows = layer_sqnr(model, table, flavor, plan.eval.feeds[:64])
     worst = ", ".join(f"{r['node']} ({r['op_type']}, {r['sqnr_db']:.1f} dB)" for r in rows[:WORST_SHOWN])
-    tried = "; keeping layers in float did not meet it either" if ranking else ""
-    return (f"{label}: INT8 misses the accuracy bound: {why}{tried}. Worst layers by SQNR on the eval data: "
+    return (f"{label}: INT8 misses the accuracy bound: {why}. Worst layers by SQNR on the eval data: "
             f"{worst}. No artifact was written.")

@@ -98,3 +98,18 @@ def test_bad_calibration_fails_before_compiling(hard, tmp_path):
                                    "--out", str(tmp_path / "o")])
     assert res.exit_code == 1 and "bad.npy" in res.output and "N x 64" in res.output
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+def test_integer_only_backend_fails_with_worst_layers_and_no_artifact(hard, tmp_path):
+    """TFLite full-integer int8 cannot keep a layer in float: the guard refuses to ship it."""
+    from conftest import need_backend  # tests/conftest.py
+
+    need_backend("tflite")
+    model, calib, ev, _ = hard
+    r = build(str(model), ["tflite"], ["int8"], calib=str(calib), out=tmp_path, max_accuracy_drop=0.5,
+              eval_src=str(ev))
+    res = r.results[0]
+    assert not res.ok and "misses the accuracy bound" in res.error and "Worst layers" in res.error
+    assert "fc1" in res.error or "relu" in res.error
+    assert not (tmp_path / "tflite-int8").exists()
