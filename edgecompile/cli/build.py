@@ -26,11 +26,13 @@ from edgecompile.cli.options import echo_json, input_shape_option, json_option, 
 @click.option("--no-verify", is_flag=True, help="Skip the parity check against ONNX Runtime.")
 @click.option("--io-layout", type=click.Choice(["nchw", "nhwc"]), default=None,
               help="Layout callers pass for 4-D inputs of channels-last backends (tflite; default nhwc).")
+@click.option("--tune-trials", type=click.IntRange(min=0), default=0, metavar="N",
+              help="tvm: MetaSchedule tuning trials (0 = off); the tuning log is cached by model hash.")
 @weights_option
 @input_shape_option
 @json_option
 def command(model, targets, precisions, calib, calib_samples, calib_method, max_accuracy_drop, eval_src, min_cosine,
-            out, force, no_verify, io_layout, weights, input_shape, as_json):
+            out, force, no_verify, io_layout, tune_trials, weights, input_shape, as_json):
     """Compile MODEL into one verified artifact folder per target and precision: OUT/<target>-<precision>/."""
     from edgecompile.driver import build
     from edgecompile.cli.render import print_build_report
@@ -38,7 +40,8 @@ def command(model, targets, precisions, calib, calib_samples, calib_method, max_
     report = build(model, list(targets), list(precisions) or None, calib=calib, calib_samples=calib_samples,
                    out=out, force=force, verify=not no_verify, input_shapes=shapes(input_shape), weights=weights,
                    calib_method=calib_method, max_accuracy_drop=max_accuracy_drop, eval_src=eval_src,
-                   min_cosine=min_cosine, options={"io_layout": io_layout} if io_layout else None)
+                   min_cosine=min_cosine, options={**({"io_layout": io_layout} if io_layout else {}),
+                                                   **({"tune_trials": tune_trials} if tune_trials else {})} or None)
     if as_json:
         echo_json({"source": report.source, "notes": report.notes, "ok": report.ok,
                    "results": [{"target": r.target, "precision": r.precision, "backend": r.backend,
