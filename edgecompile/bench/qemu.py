@@ -78,7 +78,7 @@ def build_firmware(artifact, work: Path, runs: int, warmup: int, machine: str, x
         ram_length=bench.get("ram_length", "0x00400000")))
     write_sample_header(work / "sample.h", artifact, x, runs, warmup)
     options = artifact.manifest.get("profile", {}).get("options", {}) or {}
-    flags = [*cpu_flags(options), options.get("opt", "-O2"), "-ffunction-sections", "-fdata-sections"]
+    flags = [*cpu_flags(options), options.get("opt", "-O2"), "-ffp-contract=off", "-ffunction-sections", "-fdata-sections"]
     model_o = work / "model.o"
     steps = [
         [cc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", *flags, "-I", str(artifact.path), "-c",

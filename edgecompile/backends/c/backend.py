@@ -38,8 +38,10 @@ class CBackend(Backend):
         extra=None,
         tolerances={
             "fp32": Tolerance(max_rel_err=1e-4),
-            # against ORT's float-simulated QDQ or the fp32 graph: integer rounding differs by an LSB here and there
-            "int8": Tolerance(min_cosine=0.98, min_top1=0.85),
+            # against ORT's float-simulated QDQ (int8 sources) or the fp32 graph: TFLite's integer rounding differs
+            # from ORT's by one step here and there. No top-1 bound: random inputs to a classifier give near-flat
+            # softmax outputs whose argmax one step decides (KWS: 10 of 16 agree although every byte is within 1).
+            "int8": Tolerance(min_cosine=0.99),
         },
     )
 

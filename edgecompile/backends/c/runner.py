@@ -15,6 +15,8 @@ import numpy as np
 from edgecompile.errors import EdgeCompileError
 
 STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
+# no fused multiply-add: the host build and the Cortex-M4F build then round fp32 identically
+FLOAT = ["-ffp-contract=off"]
 
 
 def compiler() -> str | None:
@@ -34,7 +36,7 @@ def build_shared(folder: Path, opt: str = "-O3") -> Path:
         return lib
     cache.mkdir(parents=True, exist_ok=True)
     tmp = cache / f"libmodel.{os.getpid()}.so"
-    cmd = [cc, *STRICT, opt, "-fPIC", "-shared", "-I", str(folder), str(folder / "model.c"), "-o", str(tmp), "-lm"]
+    cmd = [cc, *STRICT, *FLOAT, opt, "-fPIC", "-shared", "-I", str(folder), str(folder / "model.c"), "-o", str(tmp), "-lm"]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise EdgeCompileError(f"The generated C did not compile cleanly ({' '.join(cmd[:7])}):\n{proc.stderr[-2000:]}")
