@@ -97,7 +97,7 @@ def _manifest(prof, precision, loaded, norm, result, calib_info, parity, tol) ->
 
 def build_one(prof: TargetProfile, precision: str, loaded, norm, out_dir: Path, calib, calib_info,
               ref, samples, verify: bool, force: bool, options: dict, int8=None) -> TargetResult:
-    from edgecompile.verify import verify as check_parity
+    from edgecompile.verify import graph_layouts, verify as check_parity
 
     backend = get_backend(prof.backend)
     res = TargetResult(prof.name, precision, prof.backend)
@@ -134,7 +134,7 @@ def build_one(prof: TargetProfile, precision: str, loaded, norm, out_dir: Path, 
                 runner, manifest["parity"] = None, {"skipped": str(e), "passed": None}
             if runner is not None:
                 manifest["parity"] = check_parity(runner, result.inputs, result.outputs, ref, samples, tol,
-                                                  f"{prof.name} {precision}")
+                                                  f"{prof.name} {precision}", graph_layouts(norm.model))
         write_manifest(stage, manifest)
     parity = manifest["parity"]
     res.path, res.parity = final, parity

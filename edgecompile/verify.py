@@ -89,14 +89,27 @@ def misses(p: OutputParity, tol: Tolerance) -> list[str]:
     return out
 
 
-def run_batched(runner, specs: list[TensorSpec], samples: list[dict[str, np.ndarray]], out_specs: list[TensorSpec]):
-    """Run one sample at a time (artifacts have a fixed batch) and stack decoded float outputs."""
+def graph_layouts(model) -> dict[str, str | None]:
+    """Layout of every input and output of the reference graph, for encode/decode."""
+    from edgecompile.backends.onnxruntime.backend import io_specs
+
+    ins, outs = io_specs(model)
+    return {s.name: s.layout for s in ins + outs}
+
+
+def run_batched(runner, specs: list[TensorSpec], samples: list[dict[str, np.ndarray]], out_specs: list[TensorSpec],
+                ref_layouts: dict[str, str | None] | None = None):
+    """Run one sample at a time (artifacts have a fixed batch) and stack decoded float outputs.
+
+    Samples are in the reference graph's layouts (`ref_layouts`, from graph_layouts; NCHW when omitted).
+    """
+    lay = ref_layouts or {}
     outs: dict[str, list[np.ndarray]] = {s.name: [] for s in out_specs}
     for feed in samples:
-        enc = {s.name: encode(feed[s.name], s) for s in specs}
+        enc = {s.name: encode(feed[s.name], s, lay.get(s.name, "NCHW")) for s in specs}
         res = runner.run(enc)
         for s in out_specs:
-            outs[s.name].append(decode(res[s.name], s))
+            outs[s.name].append(decode(res[s.name], s, lay.get(s.name, "NCHW")))
     return {k: np.concatenate(v, axis=0) for k, v in outs.items()}
 
 
@@ -115,9 +128,10 @@ def reference_outputs(model_bytes: bytes, samples: list[dict[str, np.ndarray]]) 
 
 
 def verify(runner, inputs: list[TensorSpec], outputs: list[TensorSpec], ref: dict[str, np.ndarray],
-           samples: list[dict[str, np.ndarray]], tol: Tolerance, label: str) -> dict[str, Any]:
+           samples: list[dict[str, np.ndarray]], tol: Tolerance, label: str,
+           ref_layouts: dict[str, str | None] | None = None) -> dict[str, Any]:
     """Compare; return the manifest's `parity` block, or raise ToleranceError naming the worst output."""
-    got = run_batched(runner, inputs, samples, outputs)
+    got = run_batched(runner, inputs, samples, outputs, ref_layouts)
     per = [compare(s.name, ref[s.name], got[s.name]) for s in outputs]
     failures = [(p, misses(p, tol)) for p in per]
     failures = [(p, m) for p, m in failures if m]

@@ -71,10 +71,10 @@ def prepare(model, feeds, calib_info: dict, method: str, guard: GuardSpec | None
 def _measure(backend, ctx, result, plan, make_manifest):
     from edgecompile.artifact import Artifact
     from edgecompile.quant.guard import score
-    from edgecompile.verify import run_batched
+    from edgecompile.verify import graph_layouts, run_batched
 
     runner = backend.load(Artifact(ctx.out_dir, make_manifest(result)))
-    got = run_batched(runner, result.inputs, plan.eval.feeds, result.outputs)
+    got = run_batched(runner, result.inputs, plan.eval.feeds, result.outputs, graph_layouts(ctx.model))
     return runner, score(got, plan.eval_ref, plan.eval.labels)
 
 

@@ -15,16 +15,21 @@ MODEL_FILE = "model.onnx"
 
 
 def io_specs(model) -> tuple[list[TensorSpec], list[TensorSpec]]:
-    """TensorSpecs of a graph's real inputs and outputs; 4-D float inputs are NCHW by ONNX convention."""
+    """TensorSpecs of a graph's real inputs and outputs. 4-D tensors are NCHW by ONNX convention,
+    except those a TFLite import kept channels-last (marked in the graph's metadata)."""
     from onnx import helper
 
+    from edgecompile.frontends.tflite import CHANNELS_LAST_KEY
+
     inits = {t.name for t in model.graph.initializer}
+    nhwc = {n for p in model.metadata_props if p.key == CHANNELS_LAST_KEY for n in p.value.split(",") if n}
 
     def spec(vi):
         tt = vi.type.tensor_type
         shape = tuple(d.dim_value for d in tt.shape.dim)
         dtype = str(helper.tensor_dtype_to_np_dtype(tt.elem_type))
-        return TensorSpec(vi.name, shape, dtype, "NCHW" if len(shape) == 4 else None)
+        layout = ("NHWC" if vi.name in nhwc else "NCHW") if len(shape) == 4 else None
+        return TensorSpec(vi.name, shape, dtype, layout)
 
     return [spec(v) for v in model.graph.input if v.name not in inits], [spec(v) for v in model.graph.output]
 
@@ -97,7 +102,7 @@ class OnnxRuntimeBackend(Backend):
         import onnx
         import onnxruntime
 
-        inputs, outputs = io_specs(onnx.load(str(out)))
+        inputs, outputs = io_specs(model)  # ORT's saved graph drops metadata; the interface is unchanged
         return CompileResult(
             files=[MODEL_FILE],
             inputs=inputs,

@@ -58,13 +58,14 @@ def match_inputs(details: list[dict], refs: list[TensorSpec], kept: set[str]) ->
 
 
 def match_outputs(interpreter, in_specs: list[TensorSpec], in_names: dict, refs: list[TensorSpec],
-                  onnx_bytes: bytes, sample: dict[str, np.ndarray]) -> tuple[list[TensorSpec], dict]:
+                  onnx_bytes: bytes, sample: dict[str, np.ndarray],
+                  ref_layouts: dict[str, str | None]) -> tuple[list[TensorSpec], dict]:
     from edgecompile.verify import decode, encode, reference_outputs
 
     ref_out = reference_outputs(onnx_bytes, [sample])
     by_name = {d["name"]: d for d in interpreter.get_input_details()}
     for s in in_specs:
-        interpreter.set_tensor(by_name[in_names[s.name]]["index"], encode(sample[s.name], s))
+        interpreter.set_tensor(by_name[in_names[s.name]]["index"], encode(sample[s.name], s, ref_layouts[s.name]))
     interpreter.invoke()
     outs = interpreter.get_output_details()
     specs, names, taken = [], {}, set()
@@ -73,12 +74,14 @@ def match_outputs(interpreter, in_specs: list[TensorSpec], in_names: dict, refs:
         for d in outs:
             if d["name"] in taken:
                 continue
-            for layout in ([ref.layout, "NHWC"] if len(ref.shape) == 4 else [ref.layout]):
-                want = tuple(ref.shape[i] for i in NHWC) if layout == "NHWC" else tuple(ref.shape)
+            candidates = [(ref.layout, tuple(ref.shape))]
+            if ref.layout == "NCHW":  # onnx2tf may have made it channels-last
+                candidates.append(("NHWC", tuple(ref.shape[i] for i in NHWC)))
+            for layout, want in candidates:
                 if tuple(int(v) for v in d["shape"]) != want:
                     continue
                 spec = _spec(ref.name, d, layout)
-                got = decode(interpreter.get_tensor(d["index"]), spec)
+                got = decode(interpreter.get_tensor(d["index"]), spec, ref.layout)
                 err = float(np.max(np.abs(got - ref_out[ref.name]))) if got.size else 0.0
                 if best is None or err < best[0]:
                     best = (err, spec, d["name"])
@@ -98,5 +101,6 @@ def tflite_io(path: Path, onnx_model, kept: set[str], sample: dict[str, np.ndarr
     ref_in, ref_out = io_specs(onnx_model)
     it = make_interpreter(path)
     ins, in_names = match_inputs(it.get_input_details(), ref_in, kept)
-    outs, out_names = match_outputs(it, ins, in_names, ref_out, onnx_model.SerializeToString(), sample)
+    layouts = {s.name: s.layout for s in ref_in + ref_out}
+    outs, out_names = match_outputs(it, ins, in_names, ref_out, onnx_model.SerializeToString(), sample, layouts)
     return ins, outs, {"inputs": in_names, "outputs": out_names}
