@@ -60,7 +60,8 @@ class OvRunner:
 
     @property
     def inference_precision(self) -> str:
-        return str(self.compiled.get_property("INFERENCE_PRECISION_HINT"))
+        t = self.compiled.get_property("INFERENCE_PRECISION_HINT")
+        return t.get_type_name() if hasattr(t, "get_type_name") else str(t)  # "f32", "bf16", "f16"
 
 
 def runtime_config(precision: str, options: dict) -> dict[str, str]:
