@@ -16,11 +16,11 @@ def check(budget: dict, plan, g, flash_bytes: int, weights: list[tuple[str, int]
     if budget.get("ram") and ram > budget["ram"]:
         live = ", ".join(f"{g.tensors[n].onnx_name or n} ({_kb(b)})" for n, b in plan.peak_tensors[:4])
         raise BudgetExceededError(
-            f"{label}: needs {_kb(ram)} of RAM (arena {_kb(plan.arena_bytes)} + inputs/outputs {_kb(io)}), over the "
+            f"Needs {_kb(ram)} of RAM (arena {_kb(plan.arena_bytes)} + inputs/outputs {_kb(io)}), over the "
             f"budget of {_kb(budget['ram'])}. At the peak (step {plan.peak_step}) these tensors are live: {live}.")
     if budget.get("flash") and flash_bytes > budget["flash"]:
         big = ", ".join(f"{n} ({_kb(b)})" for n, b in sorted(weights, key=lambda x: -x[1])[:4])
         raise BudgetExceededError(
-            f"{label}: needs {_kb(flash_bytes)} of flash, over the budget of {_kb(budget['flash'])}. "
+            f"Needs {_kb(flash_bytes)} of flash, over the budget of {_kb(budget['flash'])}. "
             f"The largest constants: {big}.")
     return report
