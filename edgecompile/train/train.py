@@ -57,8 +57,6 @@ def check(cfg: TrainConfig, data=None, fresh_arch: bool = True):
     if cfg.epochs < 1 or cfg.batch_size < cfg.nproc or cfg.batch_size % cfg.nproc:
         raise UsageError(f"Need --epochs >= 1 and a --batch-size divisible by --nproc ({cfg.batch_size}, {cfg.nproc}).")
     data = data or open_data(cfg.data)
-    if data.n_train < cfg.batch_size:
-        raise UsageError(f"--batch-size {cfg.batch_size} exceeds the {data.n_train} training samples of '{cfg.data}'.")
     if fresh_arch:  # finetune and prune bring their own model
         zoo.arch_args(cfg.arch, data.in_shape, len(data.classes), cfg.width)
     ckpt = bundles.checkpoint_path(Path(cfg.out))
@@ -71,6 +69,8 @@ def check(cfg: TrainConfig, data=None, fresh_arch: bool = True):
         fits(prev, data, "--resume")
     elif ckpt.is_file() and not cfg.force:
         raise UsageError(f"'{cfg.out}' already holds a run: pass --resume to continue it or --force to replace it.")
+    if data.n_train < cfg.batch_size:
+        raise UsageError(f"--batch-size {cfg.batch_size} exceeds the {data.n_train} training samples of '{cfg.data}'.")
     return data
 
 
