@@ -35,6 +35,7 @@ class TrainConfig:
     resume: bool = False  # continue the run in `out` from its last checkpoint
     force: bool = False  # allow --nproc above the CPU count; replace a finished run in `out`
     stop_after: int | None = None  # stop after this many epochs in this call, as if interrupted (tests)
+    tensorboard: bool = True  # write tb/ event files (needs the tensorboard package, extra [train])
     extra: dict = field(default_factory=dict)  # fields copied into the bundle (finetune/prune provenance)
 
 
@@ -163,7 +164,7 @@ def fit(cfg: TrainConfig, net=None, data=None, record: dict | None = None) -> di
     amp = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(cfg.amp)
     scaler = torch.amp.GradScaler("cuda") if cfg.amp == "fp16" else None
     writer = None
-    if rank == 0:
+    if rank == 0 and cfg.tensorboard:
         from edgecompile.train.events import ScalarWriter
 
         writer = ScalarWriter(Path(cfg.out) / "tb")
