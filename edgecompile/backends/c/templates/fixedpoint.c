@@ -4,7 +4,9 @@ static int32_t ec_srdhm(int32_t a, int32_t b) {
   const int64_t ab = (int64_t)a * (int64_t)b;
   const int64_t nudge = ab >= 0 ? (INT64_C(1) << 30) : (INT64_C(1) - (INT64_C(1) << 30));
   if (a == b && a == INT32_MIN) return INT32_MAX;
-  return (int32_t)((ab + nudge) / (INT64_C(1) << 31));
+  const int64_t t = ab + nudge;
+  /* t / 2^31 truncated toward zero, as shifts: a 64-bit division is a library call on Cortex-M */
+  return (int32_t)(t >= 0 ? (t >> 31) : -((-t) >> 31));
 }
 
 static int32_t ec_rdbpot(int32_t x, int exponent) {
