@@ -1,0 +1,69 @@
+"""C backend goals on the MLPerf Tiny int8 models, measured on the emulated Cortex-M4 (MPS2-AN386).
+
+    python benchmarks/c_backend.py [--out benchmarks/results/c_backend.json]
+
+Per model and kernel path (plain C, SMLAD): planned arena vs the liveness lower bound vs TensorFlow
+Lite Micro's arena, flash vs int8 weights + biases + requantization constants + 8 KB, instructions
+per inference and MACs per instruction (SysTick under -icount shift=0), and whether the emulator's
+output bytes equal the host build's (which the tests hold bit-exact with TFLite's reference kernels).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+MODELS = Path(__file__).resolve().parent.parent.parent / "shared" / "models" / "mlperf_tiny"
+# TensorFlow Lite Micro's arena (RecordingMicroAllocator, tflite-micro package; see the models' README)
+TFLM_ARENA = {"kws_ref_model.tflite": 24272, "pretrainedResnet_quant.tflite": 55984}
+
+
+def measure(name: str, simd: bool, out: Path) -> dict:
+    from edgecompile.artifact import Artifact
+    from edgecompile.bench.qemu import bench
+    from edgecompile.driver import build
+
+    r = build(str(MODELS / name), ["cortex-m4"], ["int8"], calib="random", out=out, force=True,
+              options={"simd": simd}).results[0]
+    if not r.ok:
+        raise SystemExit(f"{name}: {r.error}")
+    art = Artifact.open(r.path)
+    d = art.manifest["backend_details"]
+    m = bench(art, runs=3, warmup=1)
+    return {
+        "model": name, "kernels": "smlad" if simd else "plain-c",
+        "arena_bytes": d["arena_bytes"], "arena_lower_bound": d["arena_lower_bound"],
+        "tflm_arena_bytes": TFLM_ARENA.get(name),
+        "other_state_bytes": m["ram_breakdown"]["data"] + m["ram_breakdown"]["bss"],
+        "stack_bytes": m["ram_breakdown"]["stack"], "ram_bytes": m["ram_bytes"],
+        "flash_bytes": m["flash_bytes"], "constants_bytes": d["const_bytes"],
+        "flash_goal_bytes": d["const_bytes"] + 8192,
+        "instructions_per_inference": m["instructions_per_inference"], "macs": m["macs"],
+        "macs_per_instruction": round(m["macs_per_instruction"], 4),
+        "output_matches_host": m["output_matches_host"],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default=None, help="write the rows as JSON here")
+    args = ap.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in TFLM_ARENA:
+            for simd in (False, True):
+                rows.append(measure(name, simd, Path(tmp)))
+                r = rows[-1]
+                print(f"{r['model']:32s} {r['kernels']:8s} arena {r['arena_bytes']:6d} (lower bound "
+                      f"{r['arena_lower_bound']}, TFLM {r['tflm_arena_bytes']}) stack {r['stack_bytes']:4d} "
+                      f"flash {r['flash_bytes']:6d} (goal <= {r['flash_goal_bytes']}) "
+                      f"{r['instructions_per_inference']:>10,d} instr {r['macs_per_instruction']:.3f} MAC/instr "
+                      f"host-identical {r['output_matches_host']}", flush=True)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(rows, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
