@@ -11,7 +11,7 @@ import numpy as np
 
 def main(path: str, runs: int, warmup: int) -> dict:
     from edgecompile.artifact import Artifact
-    from edgecompile.bench.stats import latency_summary
+    from edgecompile.bench.stats import latency_summary, time_runs
 
     art = Artifact.open(path)
     t0 = time.perf_counter()
@@ -26,14 +26,7 @@ def main(path: str, runs: int, warmup: int) -> dict:
             feeds[s.name] = rng.standard_normal(s.shape).astype(s.dtype)
     runner.run(feeds)  # first inference belongs to load time: lazy init, JIT, allocation
     load_ms = (time.perf_counter() - t0) * 1e3
-    for _ in range(warmup):
-        runner.run(feeds)
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        runner.run(feeds)
-        times.append(time.perf_counter() - t)
-    lat = latency_summary(times)
+    lat = latency_summary(time_runs(runner, feeds, runs, warmup))
     return {
         "runner": "host",
         "size_bytes": art.size_bytes(),

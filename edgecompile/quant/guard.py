@@ -6,7 +6,6 @@ ONNX Runtime with one layer at a time kept in float.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,11 +80,6 @@ def simulate(model, table, flavor: str, feeds, ref, labels, keep) -> dict:
 
 
 def p50_latency_us(runner, feed: dict[str, np.ndarray], runs: int = 50) -> float:
-    for _ in range(5):
-        runner.run(feed)
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        runner.run(feed)
-        times.append(time.perf_counter() - t)
-    return float(np.median(times) * 1e6)
+    from edgecompile.bench.stats import time_runs
+
+    return float(np.median(time_runs(runner, feed, runs, warmup=5)) * 1e6)
