@@ -8,9 +8,10 @@ ARCH_NAMES = ("mlp", "tinycnn", "dscnn", "mobilenet-tiny", "resnet8")  # zoo.ARC
 
 @click.command("train")
 @click.option("--arch", required=True, help=f"Architecture: {', '.join(ARCH_NAMES)}.")
-@click.option("--data", default="digits", show_default=True,
-              help="'digits', 'digits-shifted', x/y .npz, an image folder, or shards like 'dir/{000000..000009}.tar'.")
-@click.option("--epochs", type=int, default=20, show_default=True)
+@click.option("--data", default=None,
+              help="'digits' (default), 'digits-shifted', x/y .npz, an image folder, or shards like "
+                   "'dir/{000000..000009}.tar'. With --resume: the run's own data unless given.")
+@click.option("--epochs", type=int, default=15, show_default=True)
 @click.option("--batch-size", type=int, default=64, show_default=True, help="Global batch (split across --nproc).")
 @click.option("--lr", type=float, default=3e-3, show_default=True, help="Peak learning rate (one-cycle).")
 @click.option("--width", type=int, default=None, help="Architecture width (default: the architecture's own).")
@@ -36,10 +37,11 @@ def command(arch, data, epochs, batch_size, lr, width, amp, seed, nproc, device,
             from edgecompile.errors import UsageError
 
             raise UsageError(f"--resume: '{out}' trains {prev.get('arch')}, not {arch}.")
-        cfg = TrainConfig(**{**prev, "out": out, "resume": True, "data": data, "stop_after": stop_after,
+        cfg = TrainConfig(**{**prev, "out": out, "resume": True, "data": data or prev.get("data", "digits"),
+                             "stop_after": stop_after,
                              "nproc": nproc, "force": force})
     else:
-        cfg = TrainConfig(out=out, arch=arch, data=data, epochs=epochs, batch_size=batch_size, lr=lr, width=width,
+        cfg = TrainConfig(out=out, arch=arch, data=data or "digits", epochs=epochs, batch_size=batch_size, lr=lr, width=width,
                           seed=seed, amp=amp, nproc=nproc, device=device, force=force, stop_after=stop_after)
     m = train(cfg)
     click.echo(f"{cfg.arch} on {cfg.data}: test accuracy {m['test_accuracy']:.4f} after {m['epochs']} epochs "

@@ -23,7 +23,7 @@ class TrainConfig:
     out: str  # run folder: checkpoint.pt, run.json, tb/ (TensorBoard events)
     arch: str = "tinycnn"  # a name from zoo.ARCHS
     data: str = "digits"  # data.open_data spec
-    epochs: int = 20  # passes over the training split
+    epochs: int = 15  # passes over the training split
     batch_size: int = 64  # global batch: split across processes
     lr: float = 3e-3  # peak learning rate of the one-cycle schedule
     weight_decay: float = 1e-4  # AdamW
@@ -133,6 +133,8 @@ def fit(cfg: TrainConfig, net=None, data=None, record: dict | None = None) -> di
         dist.init_process_group("nccl" if device.startswith("cuda") else "gloo")
         torch.set_num_threads(max(1, cpu_count() // int(os.environ.get("LOCAL_WORLD_SIZE", world))))
     data = data or open_data(cfg.data)
+    if cfg.batch_size % world:
+        raise UsageError(f"--batch-size {cfg.batch_size} does not split evenly over {world} processes.")
 
     # --- model, optimizer, schedule: all seeded, so the same seed and data give the same weights
     torch.manual_seed(cfg.seed)
