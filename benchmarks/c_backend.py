@@ -19,7 +19,7 @@ MODELS = Path(__file__).resolve().parent.parent.parent / "shared" / "models" / "
 TFLM_ARENA = {"kws_ref_model.tflite": 24272, "pretrainedResnet_quant.tflite": 55984}
 
 
-def measure(name: str, simd: bool, out: Path) -> dict:
+def measure(name: str, simd: bool, out: Path, profile: bool = False) -> dict:
     from edgecompile.artifact import Artifact
     from edgecompile.bench.qemu import bench
     from edgecompile.driver import build
@@ -30,7 +30,10 @@ def measure(name: str, simd: bool, out: Path) -> dict:
         raise SystemExit(f"{name}: {r.error}")
     art = Artifact.open(r.path)
     d = art.manifest["backend_details"]
-    m = bench(art, runs=3, warmup=1)
+    m = bench(art, runs=3, warmup=1, profile=profile)
+    for la in m.get("layers", []):
+        print(f"  step {la['step']:3d} {la['kind']:8s} {la['source'][:40]:40s} {la['macs']:>9,d} MAC "
+              f"{la['instructions']:>11,d} instr {la['macs_per_instruction'] or 0:6.3f} MAC/instr")
     return {
         "model": name, "kernels": "smlad" if simd else "plain-c",
         "arena_bytes": d["arena_bytes"], "arena_lower_bound": d["arena_lower_bound"],
@@ -48,12 +51,15 @@ def measure(name: str, simd: bool, out: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=None, help="write the rows as JSON here")
+    ap.add_argument("--profile", action="store_true", help="also print instructions per layer")
+    ap.add_argument("--only", default=None, help="run only models whose file name contains this")
+    ap.add_argument("--kernels", choices=["both", "plain-c", "smlad"], default="both")
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name in TFLM_ARENA:
-            for simd in (False, True):
-                rows.append(measure(name, simd, Path(tmp)))
+        for name in [n for n in TFLM_ARENA if args.only is None or args.only in n]:
+            for simd in [s for s in (False, True) if args.kernels == "both" or s == (args.kernels == "smlad")]:
+                rows.append(measure(name, simd, Path(tmp), args.profile))
                 r = rows[-1]
                 print(f"{r['model']:32s} {r['kernels']:8s} arena {r['arena_bytes']:6d} (lower bound "
                       f"{r['arena_lower_bound']}, TFLM {r['tflm_arena_bytes']}) stack {r['stack_bytes']:4d} "

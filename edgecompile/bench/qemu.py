@@ -55,7 +55,7 @@ def write_sample_header(path: Path, artifact, x: np.ndarray, runs: int, warmup: 
     vals = [f"{float(v):.9g}f" for v in x.ravel()] if x.dtype == np.float32 else [str(int(v)) for v in x.ravel()]
     body = ",\n  ".join(", ".join(vals[k:k + 16]) for k in range(0, len(vals), 16))
     path.write_text(
-        f"#define EC_RUN {prefix}_run\n#define OUT_T {CTYPE[out['dtype']]}\n"
+        f"#define EC_RUN {prefix}_run\n#define EC_PROFILE_MARK {prefix}_profile_mark\n#define OUT_T {CTYPE[out['dtype']]}\n"
         f"#define EC_ARENA_BYTES {prefix.upper()}_ARENA_SIZE\n#define EC_OUT_SIZE {prefix.upper()}_OUTPUT0_SIZE\n"
         f"#define CALIB_ITERS {CALIB_ITERS}u\n#define BENCH_RUNS {runs}u\n#define BENCH_WARMUP {warmup}u\n"
         f"static const {ctype} sample_input[{x.size}] = {{\n  {body}\n}};\n")
@@ -68,7 +68,8 @@ def cpu_flags(options: dict) -> list[str]:
     return flags if options.get("mfpu") else flags + ["-mfloat-abi=soft"]
 
 
-def build_firmware(artifact, work: Path, runs: int, warmup: int, machine: str, x: np.ndarray) -> tuple[Path, dict]:
+def build_firmware(artifact, work: Path, runs: int, warmup: int, machine: str, x: np.ndarray,
+                   profile: bool = False) -> tuple[Path, dict]:
     cc, size, _ = tools()
     mem = MACHINES[machine]
     bench = artifact.manifest.get("profile", {}).get("bench", {})
@@ -79,6 +80,9 @@ def build_firmware(artifact, work: Path, runs: int, warmup: int, machine: str, x
     write_sample_header(work / "sample.h", artifact, x, runs, warmup)
     options = artifact.manifest.get("profile", {}).get("options", {}) or {}
     flags = [*cpu_flags(options), options.get("opt", "-O2"), "-ffp-contract=off", "-ffunction-sections", "-fdata-sections"]
+    if profile:  # per-layer SysTick marks (the ticks are summed over all runs)
+        prefix = artifact.manifest["backend_details"]["prefix"]
+        flags += [f"-D{prefix.upper()}_PROFILE", "-DEC_PROFILE_LAYERS"]
     model_o = work / "model.o"
     steps = [
         [cc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", *flags, "-I", str(artifact.path), "-c",
@@ -103,10 +107,13 @@ def run_qemu(elf: Path, machine: str, timeout: float = 300) -> tuple[dict, float
     t = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     wall = time.perf_counter() - t
-    vals: dict = {"run_ticks": []}
+    vals: dict = {"run_ticks": [], "layer_ticks": {}}
     for m in re.finditer(r"EC (\w+)=(\S*)", proc.stdout):
         k, v = m.group(1), m.group(2)
-        if k == "run_ticks":
+        if k == "layer_ticks":
+            step, n = v.split(":")
+            vals["layer_ticks"][int(step)] = int(n)
+        elif k == "run_ticks":
             vals["run_ticks"].append(int(v))
         else:
             vals[k] = v
@@ -118,7 +125,7 @@ def run_qemu(elf: Path, machine: str, timeout: float = 300) -> tuple[dict, float
     return vals, wall
 
 
-def bench(artifact, runs: int, warmup: int) -> dict:
+def bench(artifact, runs: int, warmup: int, profile: bool = False) -> dict:
     """Metrics of one C artifact on the emulated Cortex-M named by its profile's [bench] machine."""
     from edgecompile.bench.stats import latency_summary
 
@@ -129,7 +136,7 @@ def bench(artifact, runs: int, warmup: int) -> dict:
     x = sample_input(artifact.manifest["inputs"][0])
     t = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="ec-qemu-") as tmp:
-        elf, model_size = build_firmware(artifact, Path(tmp), runs, warmup, machine, x)
+        elf, model_size = build_firmware(artifact, Path(tmp), runs, warmup, machine, x, profile)
         load_ms = (time.perf_counter() - t) * 1e3
         vals, wall = run_qemu(elf, machine)
     per_tick = vals["calib_instructions"] / max(vals["calib_ticks"], 1)
@@ -142,6 +149,13 @@ def bench(artifact, runs: int, warmup: int) -> dict:
     host_bytes = np.ascontiguousarray(next(iter(host.values()))).tobytes().hex()
     macs = details.get("macs") or 0
     n = int(np.median(insns))
+    layers = []
+    if profile:  # instructions per step of one inference (the profile covers warmup + runs + the stack run)
+        calls = len(vals["run_ticks"]) + warmup + 1
+        for step, kind, source, lmacs in details.get("layers", []):
+            n_l = round(vals["layer_ticks"].get(step, 0) * per_tick / calls)
+            layers.append({"step": step, "kind": kind, "source": source, "macs": lmacs, "instructions": n_l,
+                           "macs_per_instruction": lmacs / n_l if n_l else None})
     return {
         "runner": "qemu",
         "machine": machine,
@@ -161,4 +175,5 @@ def bench(artifact, runs: int, warmup: int) -> dict:
                           "stack": stack, "io_buffers": io},
         "output_matches_host": vals["output"] == host_bytes,
         "emulator_wall_s": wall,
+        **({"layers": layers} if profile else {}),
     }

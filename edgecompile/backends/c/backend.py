@@ -98,7 +98,7 @@ class CBackend(Backend):
             "prefix": prefix, "arena_bytes": p.arena_bytes, "arena_lower_bound": p.lower_bound,
             "peak_step": p.peak_step, "peak_tensors": [[g.tensors[n].onnx_name or n, b] for n, b in p.peak_tensors],
             "ops": len([o for o in g.ops if o.kind != "alias"]), "macs": stats["macs"], "const_bytes": stats["const_bytes"],
-            "uses_libm": stats["libm"], "kernels": stats["kernels"], "simd": bool(ctx.options.get("simd")),
+            "uses_libm": stats["libm"], "kernels": stats["kernels"], "layers": stats["layers"], "simd": bool(ctx.options.get("simd")),
             "mcpu": ctx.options.get("mcpu"), **flash, **fit,
         }
         versions = {"cc": _gcc_version() or "none"}

@@ -12,6 +12,16 @@ from edgecompile.backends.c.ops import emitter
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
+PROFILE = """
+#ifdef EC_PROFILE
+void ec_profile_mark(int step);
+#define EC_MARK(i) ec_profile_mark(i)
+#else
+#define EC_MARK(i) ((void)0)
+#endif
+"""
+
+
 def _comment(s: str) -> str:
     return re.sub(r"[^A-Za-z0-9_./:;+\- ]", "_", s)[:100]
 
@@ -20,14 +30,23 @@ class Emitter:
     def __init__(self, g, plan, options: dict):
         self.g, self.plan, self.options = g, plan, options
         self.kernels: dict[str, str] = {}
+        self.guards: dict[str, set] = {}  # kernel -> the #if conditions it was asked for under (None: always)
         self.decls: list[str] = []
         self.libm = False
         self.macs = 0
         self.const_bytes = 0  # weights, biases, requantization constants, tables
 
     # ---- pieces the op emitters ask for -----------------------------------------------------
-    def kernel(self, key: str, src: str) -> None:
+    def kernel(self, key: str, src: str, guard: str | None = None) -> None:
+        """Emit `src` once. A kernel asked for only under one preprocessor condition (the plain fallback of a
+        SIMD kernel) is compiled only then: an unused static function is an error under -Werror."""
         self.kernels.setdefault(key, src)
+        self.guards.setdefault(key, set()).add(guard)
+
+    def kernel_text(self, key: str) -> str:
+        gs = self.guards.get(key, {None})
+        src = self.kernels[key]
+        return src if None in gs or len(gs) != 1 else f"#if {next(iter(gs))}\n{src}#endif\n"
 
     def fixedpoint(self) -> str:
         return (TEMPLATES / "fixedpoint.c").read_text()
@@ -39,7 +58,7 @@ class Emitter:
         s = f"{v:.9g}"
         return (s if any(c in s for c in ".e") else s + ".0") + "f"
 
-    def const(self, name: str, arr: np.ndarray) -> str:
+    def const(self, name: str, arr: np.ndarray, guard: str | None = None, count: bool = True) -> str:
         arr = np.asarray(arr)
         ctype = CTYPE[str(arr.dtype)]
         flat = arr.ravel()
@@ -49,8 +68,9 @@ class Emitter:
             items = [("(-2147483647 - 1)" if int(v) == -2147483648 else str(int(v))) for v in flat]
         rows = [", ".join(items[k:k + 16]) for k in range(0, len(items), 16)] or ["0"]
         body = ",\n  ".join(rows)
-        self.decls.append(f"static const {ctype} ec_{name}[{max(len(items), 1)}] = {{\n  {body}\n}};\n")
-        self.const_bytes += arr.nbytes
+        decl = f"static const {ctype} ec_{name}[{max(len(items), 1)}] = {{\n  {body}\n}};\n"
+        self.decls.append(f"#if {guard}\n{decl}#endif\n" if guard else decl)
+        self.const_bytes += arr.nbytes if count else 0
         return f"ec_{name}"
 
     def struct(self, ctype: str, name: str, values: list) -> str:
@@ -103,23 +123,26 @@ def io_defines(g, prefix_up: str, io_quant: dict) -> str:
 
 def generate(g, plan, prefix: str, provenance: str, io_quant: dict, options: dict) -> tuple[str, str, dict]:
     e = Emitter(g, plan, options)
-    calls = []
+    calls, layers = [], []
     for i, op in enumerate(g.ops):
+        macs = e.macs
         code = emitter(op.kind).emit(e, op, i)
         if code:
-            calls.append(f"  /* {i}: {op.kind} {_comment(op.source)} */\n  {code}")
+            # EC_MARK: a no-op unless built with -DEC_PROFILE (per-layer instruction counts on the emulator)
+            calls.append(f"  /* {i}: {op.kind} {_comment(op.source)} */\n  EC_MARK({i});\n  {code}")
+            layers.append([i, op.kind, _comment(op.source), e.macs - macs])
     up = prefix.upper()
     header = (TEMPLATES / "model.h.in").read_text().format(
         provenance=provenance, prefix=prefix, PREFIX=up, arena=plan.arena_bytes, lower_bound=plan.lower_bound,
         io_defines=io_defines(g, up, io_quant), signature=signature(g))
-    parts = [f"/* {provenance} */\n", '#include <stdint.h>\n#include "model.h"\n']
+    parts = [f"/* {provenance} */\n", '#include <stdint.h>\n#include "model.h"\n', PROFILE]
     if e.libm:
         parts.append("#include <math.h>\n")
-    parts += ["\n" + k for k in e.kernels.values()]
+    parts += ["\n" + e.kernel_text(k) for k in e.kernels]
     parts += ["\n" + d for d in e.decls]
     body = "\n".join(calls)
-    parts.append(f"\nint ec_run({signature(g)}) {{\n  (void)arena;\n{body}\n  return 0;\n}}\n")
+    parts.append(f"\nint ec_run({signature(g)}) {{\n  (void)arena;\n{body}\n  EC_MARK({len(g.ops)});\n  return 0;\n}}\n")
     source = "".join(parts)
     source = re.sub(r"\bec_", f"{prefix}_", source).replace("EC_", f"{up}_")
-    stats = {"macs": e.macs, "const_bytes": e.const_bytes, "libm": e.libm, "kernels": sorted(e.kernels)}
+    stats = {"macs": e.macs, "const_bytes": e.const_bytes, "libm": e.libm, "kernels": sorted(e.kernels), "layers": layers}
     return header, source, stats

@@ -1,15 +1,27 @@
-"""int8 Conv with the Cortex-M DSP extension (CMSIS-NN's idea): four input channels per 32-bit load,
-widened to two int16 pairs (SXTB16, the second rotated by 8) plus the input offset (SADD16), then
-two dual 16-bit multiply-accumulates (SMLAD) per weight word, four output channels at a time.
+"""int8 Conv with the Cortex-M DSP extension (CMSIS-NN's ideas, our own loops), no im2col buffer.
 
-Integer sums are exact in any order, so this is bit-identical to ec_conv_s8, which stays in the
-file for compilers without __ARM_FEATURE_SIMD32 (host builds, Cortex-M0+/M3): the host tests and
-the emulator's output comparison check the same arithmetic.
+Dense convolutions (groups == 1): NHWC input and OHWI weights make every kernel row a contiguous
+run of (valid kx) * Cin bytes in both, so each output pixel is at most kh dot products of such
+runs. Four bytes per 32-bit load, widened to int16 pairs with the input offset added in the same
+instruction (SXTAB16, the odd bytes through ROR #8), then dual multiply-accumulates (SMLAD), four
+output channels per pass over the input; a scalar tail takes runs that are not a multiple of 4
+(e.g. Cin = 1 or 3). Clipped rows/columns at the borders are just shorter runs: no padding bytes.
+
+Depthwise (groups == Cin == Cout): weights repacked channel-last (HWC) at compile time so four
+channels of one tap are one load; SMLABB/SMLATT accumulate the four channels separately.
+
+Integer sums are exact in any order (bias first here, last in TFLite), so these are bit-identical
+to ec_conv_s8, which stays for compilers without __ARM_FEATURE_SIMD32 (host builds, Cortex-M0+/M3):
+the host tests and the emulator's output comparison check the same arithmetic.
 """
+
+import numpy as np
+
+SIMD = "defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32"
 
 from edgecompile.backends.c.ops import conv
 
-SIMD = """#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
+COMMON = """#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
 #include <arm_acle.h>
 #include <string.h>
 
@@ -19,69 +31,200 @@ static uint32_t ec_ld4(const int8_t* p) {
   return v;
 }
 
-static uint32_t ec_ror8(uint32_t v) { return (v >> 8) | (v << 24); } /* folds into SXTB16's ROR #8 */
+/* SXTB16 / SXTAB16 of the odd bytes: the rotation is free in the instruction */
+static uint32_t ec_sxtb16_ror8(uint32_t v) {
+  uint32_t r;
+  __asm("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+  return r;
+}
 
+static uint32_t ec_sxtab16_ror8(uint32_t a, uint32_t v) {
+  uint32_t r;
+  __asm("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(v));
+  return r;
+}
+
+static int8_t ec_req(int32_t acc, int32_t mult, int32_t shift, int32_t out_zp, int32_t amin, int32_t amax) {
+  return ec_sat8(ec_mbqm(acc, mult, shift) + out_zp, amin, amax);
+}
+#endif
+"""
+
+DENSE = """#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
 static void ec_conv_s8_simd(const int8_t* x, int8_t* y, const ec_conv_geo* g, const int8_t* w, const int32_t* bias,
                             const int32_t* mult, const int32_t* shift, int32_t in_off, int32_t out_zp, int32_t amin,
                             int32_t amax) {
-  const int ic = g->ic, taps = g->kh * g->kw * ic;
-  const int16x2_t off2 = (int16x2_t)(((uint32_t)(uint16_t)in_off << 16) | (uint16_t)in_off);
-  int oy, ox, oc, ky, kx, c, j;
+  const int ic = g->ic, kw = g->kw, taps = g->kh * g->kw * g->ic, row = g->iw * g->ic, wrow = g->kw * g->ic;
+  const uint32_t off2 = ((uint32_t)(uint16_t)in_off << 16) | (uint16_t)in_off;
+  int oy, ox, oc, ky, k;
   for (oy = 0; oy < g->oh; ++oy) {
+    const int iy0 = oy * g->sh - g->pt;
+    const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + g->kh > g->ih ? g->ih - iy0 : g->kh;
     for (ox = 0; ox < g->ow; ++ox) {
-      const int iy0 = oy * g->sh - g->pt, ix0 = ox * g->sw - g->pl;
+      const int ix0 = ox * g->sw - g->pl;
+      const int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + kw > g->iw ? g->iw - ix0 : kw;
+      const int n = (kx1 - kx0) * ic, n4 = n & ~3;
+      const int8_t* xs = x + ((int32_t)(iy0 + ky0) * g->iw + ix0 + kx0) * ic;
+      const int8_t* ws = w + (ky0 * kw + kx0) * ic;
       int8_t* yp = y + ((int32_t)oy * g->ow + ox) * g->oc;
       for (oc = 0; oc + 4 <= g->oc; oc += 4) {
-        int32_t acc[4] = {0, 0, 0, 0};
-        for (ky = 0; ky < g->kh; ++ky) {
-          const int iy = iy0 + ky * g->dh;
-          if (iy < 0 || iy >= g->ih) continue;
-          for (kx = 0; kx < g->kw; ++kx) {
-            const int ix = ix0 + kx * g->dw;
-            const int8_t* xp = x + ((int32_t)iy * g->iw + ix) * ic;
-            const int8_t* w0 = w + (int32_t)oc * taps + (ky * g->kw + kx) * ic;
-            int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-            if (ix < 0 || ix >= g->iw) continue;
-            for (c = 0; c < ic; c += 4) {
-              const uint32_t x4 = ec_ld4(xp + c);
-              const int16x2_t xe = __sadd16(__sxtb16(x4), off2), xo = __sadd16(__sxtb16(ec_ror8(x4)), off2);
-              uint32_t w4 = ec_ld4(w0 + c);
-              a0 = __smlad(__sxtb16(w4), xe, a0);
-              a0 = __smlad(__sxtb16(ec_ror8(w4)), xo, a0);
-              w4 = ec_ld4(w0 + taps + c);
-              a1 = __smlad(__sxtb16(w4), xe, a1);
-              a1 = __smlad(__sxtb16(ec_ror8(w4)), xo, a1);
-              w4 = ec_ld4(w0 + 2 * taps + c);
-              a2 = __smlad(__sxtb16(w4), xe, a2);
-              a2 = __smlad(__sxtb16(ec_ror8(w4)), xo, a2);
-              w4 = ec_ld4(w0 + 3 * taps + c);
-              a3 = __smlad(__sxtb16(w4), xe, a3);
-              a3 = __smlad(__sxtb16(ec_ror8(w4)), xo, a3);
-            }
-            acc[0] = a0;
-            acc[1] = a1;
-            acc[2] = a2;
-            acc[3] = a3;
+        int32_t a0 = bias[oc], a1 = bias[oc + 1], a2 = bias[oc + 2], a3 = bias[oc + 3];
+        const int8_t* xr = xs;
+        const int8_t* wr = ws + (int32_t)oc * taps;
+        for (ky = ky0; ky < ky1; ++ky, xr += row, wr += wrow) {
+          const int8_t* xp = xr;
+          const int8_t* wp = wr;
+          const int8_t* const end = xr + n4;
+          while (xp < end) {
+            const uint32_t x4 = ec_ld4(xp);
+            const uint32_t xe = __sxtab16(off2, x4), xo = ec_sxtab16_ror8(off2, x4);
+            uint32_t w4 = ec_ld4(wp);
+            a0 = __smlad(__sxtb16(w4), xe, a0);
+            a0 = __smlad(ec_sxtb16_ror8(w4), xo, a0);
+            w4 = ec_ld4(wp + taps);
+            a1 = __smlad(__sxtb16(w4), xe, a1);
+            a1 = __smlad(ec_sxtb16_ror8(w4), xo, a1);
+            w4 = ec_ld4(wp + 2 * taps);
+            a2 = __smlad(__sxtb16(w4), xe, a2);
+            a2 = __smlad(ec_sxtb16_ror8(w4), xo, a2);
+            w4 = ec_ld4(wp + 3 * taps);
+            a3 = __smlad(__sxtb16(w4), xe, a3);
+            a3 = __smlad(ec_sxtb16_ror8(w4), xo, a3);
+            xp += 4;
+            wp += 4;
+          }
+          for (k = n4; k < n; ++k) { /* runs that are not a multiple of 4 bytes */
+            const int32_t xv = xr[k] + in_off;
+            a0 += xv * wr[k];
+            a1 += xv * wr[k + taps];
+            a2 += xv * wr[k + 2 * taps];
+            a3 += xv * wr[k + 3 * taps];
           }
         }
-        for (j = 0; j < 4; ++j) {
-          yp[oc + j] = ec_sat8(ec_mbqm(acc[j] + bias[oc + j], mult[oc + j], shift[oc + j]) + out_zp, amin, amax);
-        }
+        yp[oc] = ec_req(a0, mult[oc], shift[oc], out_zp, amin, amax);
+        yp[oc + 1] = ec_req(a1, mult[oc + 1], shift[oc + 1], out_zp, amin, amax);
+        yp[oc + 2] = ec_req(a2, mult[oc + 2], shift[oc + 2], out_zp, amin, amax);
+        yp[oc + 3] = ec_req(a3, mult[oc + 3], shift[oc + 3], out_zp, amin, amax);
       }
-      for (; oc < g->oc; ++oc) { /* channels left over when oc is not a multiple of 4 */
-        int32_t acc = 0;
-        for (ky = 0; ky < g->kh; ++ky) {
-          const int iy = iy0 + ky * g->dh;
-          if (iy < 0 || iy >= g->ih) continue;
-          for (kx = 0; kx < g->kw; ++kx) {
-            const int ix = ix0 + kx * g->dw;
-            const int8_t* xp = x + ((int32_t)iy * g->iw + ix) * ic;
-            const int8_t* wk = w + (int32_t)oc * taps + (ky * g->kw + kx) * ic;
-            if (ix < 0 || ix >= g->iw) continue;
-            for (c = 0; c < ic; ++c) acc += (xp[c] + in_off) * wk[c];
+      for (oc = g->oc & ~3; oc < g->oc; ++oc) { /* channels left over when Cout is not a multiple of 4 */
+        int32_t acc = bias[oc];
+        const int8_t* xr = xs;
+        const int8_t* wr = ws + (int32_t)oc * taps;
+        for (ky = ky0; ky < ky1; ++ky, xr += row, wr += wrow) {
+          for (k = 0; k < n; ++k) acc += (xr[k] + in_off) * wr[k];
+        }
+        yp[oc] = ec_req(acc, mult[oc], shift[oc], out_zp, amin, amax);
+      }
+    }
+  }
+}
+#endif
+"""
+
+DEPTHWISE = """#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
+static void ec_dwconv_s8_simd(const int8_t* x, int8_t* y, const ec_conv_geo* g, const int8_t* w_hwc,
+                              const int32_t* bias, const int32_t* mult, const int32_t* shift, int32_t in_off,
+                              int32_t out_zp, int32_t amin, int32_t amax) {
+  const int ch = g->ic, kw = g->kw;
+  const uint32_t off2 = ((uint32_t)(uint16_t)in_off << 16) | (uint16_t)in_off;
+  int oy, ox, c, ky, kx;
+  for (oy = 0; oy < g->oh; ++oy) {
+    const int iy0 = oy * g->sh - g->pt;
+    const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + g->kh > g->ih ? g->ih - iy0 : g->kh;
+    for (ox = 0; ox < g->ow; ++ox) {
+      const int ix0 = ox * g->sw - g->pl;
+      const int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + kw > g->iw ? g->iw - ix0 : kw;
+      const int8_t* xs = x + ((int32_t)(iy0 + ky0) * g->iw + ix0 + kx0) * ch;
+      const int8_t* ws = w_hwc + (ky0 * kw + kx0) * ch;
+      int8_t* yp = y + ((int32_t)oy * g->ow + ox) * ch;
+      for (c = 0; c < ch; c += 4) { /* ch is a multiple of 4 */
+        int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
+        const int8_t* xr = xs + c;
+        const int8_t* wr = ws + c;
+        for (ky = ky0; ky < ky1; ++ky, xr += g->iw * ch, wr += kw * ch) {
+          const int8_t* xp = xr;
+          const int8_t* wp = wr;
+          for (kx = kx0; kx < kx1; ++kx, xp += ch, wp += ch) {
+            const uint32_t x4 = ec_ld4(xp), w4 = ec_ld4(wp);
+            const uint32_t xe = __sxtab16(off2, x4), xo = ec_sxtab16_ror8(off2, x4);
+            const uint32_t we = __sxtb16(w4), wo = ec_sxtb16_ror8(w4);
+            a0 = __smlabb((int32_t)xe, (int32_t)we, a0);
+            a2 = __smlatt((int32_t)xe, (int32_t)we, a2);
+            a1 = __smlabb((int32_t)xo, (int32_t)wo, a1);
+            a3 = __smlatt((int32_t)xo, (int32_t)wo, a3);
           }
         }
-        yp[oc] = ec_sat8(ec_mbqm(acc + bias[oc], mult[oc], shift[oc]) + out_zp, amin, amax);
+        yp[c] = ec_req(a0, mult[c], shift[c], out_zp, amin, amax);
+        yp[c + 1] = ec_req(a1, mult[c + 1], shift[c + 1], out_zp, amin, amax);
+        yp[c + 2] = ec_req(a2, mult[c + 2], shift[c + 2], out_zp, amin, amax);
+        yp[c + 3] = ec_req(a3, mult[c + 3], shift[c + 3], out_zp, amin, amax);
+      }
+    }
+  }
+}
+#endif
+"""
+
+PACKED = """#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
+/* Cin % 4 == 0: every run starts and ends on a 4-byte group, so the weights of each block of four output
+ * channels are interleaved per group at compile time (w0[k..k+3] w1[k..k+3] w2[..] w3[..]): one pointer
+ * walks them, which keeps the loop's accumulators, operands and pointers in registers. */
+static void ec_conv_s8_simd4(const int8_t* x, int8_t* y, const ec_conv_geo* g, const int8_t* wpk,
+                             const int32_t* bias, const int32_t* mult, const int32_t* shift, int32_t in_off,
+                             int32_t out_zp, int32_t amin, int32_t amax) {
+  const int ic = g->ic, kw = g->kw, taps = g->kh * g->kw * g->ic, row = g->iw * g->ic, wrow = 4 * g->kw * g->ic;
+  const uint32_t off2 = ((uint32_t)(uint16_t)in_off << 16) | (uint16_t)in_off;
+  int oy, ox, oc, ky, k;
+  for (oy = 0; oy < g->oh; ++oy) {
+    const int iy0 = oy * g->sh - g->pt;
+    const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + g->kh > g->ih ? g->ih - iy0 : g->kh;
+    for (ox = 0; ox < g->ow; ++ox) {
+      const int ix0 = ox * g->sw - g->pl;
+      const int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + kw > g->iw ? g->iw - ix0 : kw;
+      const int n = (kx1 - kx0) * ic;
+      const int8_t* xs = x + ((int32_t)(iy0 + ky0) * g->iw + ix0 + kx0) * ic;
+      const int32_t ws = 4 * (ky0 * kw + kx0) * ic;
+      int8_t* yp = y + ((int32_t)oy * g->ow + ox) * g->oc;
+      for (oc = 0; oc + 4 <= g->oc; oc += 4) {
+        int32_t a0 = bias[oc], a1 = bias[oc + 1], a2 = bias[oc + 2], a3 = bias[oc + 3];
+        const int8_t* xr = xs;
+        const int8_t* wr = wpk + (int32_t)oc * taps + ws;
+        for (ky = ky0; ky < ky1; ++ky, xr += row, wr += wrow) {
+          const int8_t* xp = xr;
+          const int8_t* wp = wr;
+          const int8_t* const end = xr + n;
+          while (xp < end) {
+            const uint32_t x4 = ec_ld4(xp);
+            const uint32_t xe = __sxtab16(off2, x4), xo = ec_sxtab16_ror8(off2, x4);
+            uint32_t w4 = ec_ld4(wp);
+            a0 = __smlad(__sxtb16(w4), xe, a0);
+            a0 = __smlad(ec_sxtb16_ror8(w4), xo, a0);
+            w4 = ec_ld4(wp + 4);
+            a1 = __smlad(__sxtb16(w4), xe, a1);
+            a1 = __smlad(ec_sxtb16_ror8(w4), xo, a1);
+            w4 = ec_ld4(wp + 8);
+            a2 = __smlad(__sxtb16(w4), xe, a2);
+            a2 = __smlad(ec_sxtb16_ror8(w4), xo, a2);
+            w4 = ec_ld4(wp + 12);
+            a3 = __smlad(__sxtb16(w4), xe, a3);
+            a3 = __smlad(ec_sxtb16_ror8(w4), xo, a3);
+            xp += 4;
+            wp += 16;
+          }
+        }
+        yp[oc] = ec_req(a0, mult[oc], shift[oc], out_zp, amin, amax);
+        yp[oc + 1] = ec_req(a1, mult[oc + 1], shift[oc + 1], out_zp, amin, amax);
+        yp[oc + 2] = ec_req(a2, mult[oc + 2], shift[oc + 2], out_zp, amin, amax);
+        yp[oc + 3] = ec_req(a3, mult[oc + 3], shift[oc + 3], out_zp, amin, amax);
+      }
+      for (oc = g->oc & ~3; oc < g->oc; ++oc) { /* channels left over (plain OHWI rows after the packed blocks) */
+        int32_t acc = bias[oc];
+        const int8_t* xr = xs;
+        const int8_t* wr = wpk + (int32_t)oc * taps + ws / 4;
+        for (ky = ky0; ky < ky1; ++ky, xr += row, wr += wrow / 4) {
+          for (k = 0; k < n; ++k) acc += (xr[k] + in_off) * wr[k];
+        }
+        yp[oc] = ec_req(acc, mult[oc], shift[oc], out_zp, amin, amax);
       }
     }
   }
@@ -90,17 +233,46 @@ static void ec_conv_s8_simd(const int8_t* x, int8_t* y, const ec_conv_geo* g, co
 """
 
 
+def pack4(w: np.ndarray) -> np.ndarray:
+    """OHWI weights -> blocks of 4 output channels interleaved per 4 bytes of the H*W*I axis (the leftover
+    output channels stay plain rows; a block takes the same bytes as its 4 rows, so offsets agree)."""
+    o = w.shape[0]
+    flat = w.reshape(o, -1)
+    o4 = o // 4 * 4
+    blocks = flat[:o4].reshape(o4 // 4, 4, -1, 4).transpose(0, 2, 1, 3).reshape(o4, -1)
+    return np.ascontiguousarray(np.concatenate([blocks, flat[o4:]]).reshape(w.shape))
+
+
 def emit(e, op, i):
-    """The DSP kernel for dense (groups == 1) int8 convolutions with a multiple of 4 input channels."""
+    """The DSP kernels for int8 convolutions without dilation: dense ones and channel-multiplier-1 depthwise
+    ones with a multiple of 4 channels. None: the plain kernel."""
     g, a = op.attrs["geo"], op.attrs
-    if g["groups"] != 1 or g["ic"] % 4 or a["dtype"] != "int8":
+    if a["dtype"] != "int8" or g["dh"] != 1 or g["dw"] != 1:
+        return None
+    depthwise = g["groups"] > 1 and g["groups"] == g["ic"] == g["oc"] and g["ic"] % 4 == 0
+    if g["groups"] != 1 and not depthwise:
         return None
     e.kernel("fixedpoint", e.fixedpoint())
-    e.kernel("conv_s8", conv.S8)
-    e.kernel("conv_s8_simd", SIMD)
+    e.kernel("conv_s8", conv.S8, guard=f"!({SIMD})")
+    e.kernel("conv_simd_common", COMMON)
     geo = f"ec_geo{i}"
     x, y = e.buf(op.inputs[0], const=True), e.buf(op.outputs[0])
-    args = (f"{x}, {y}, &{geo}, {e.const(f'w{i}', a['w'])}, {e.const(f'b{i}', a['b'])}, {e.const(f'm{i}', a['mult'])}, "
-            f"{e.const(f's{i}', a['shift'])}, {a['in_off']}, {a['out_zp']}, {a['act'][0]}, {a['act'][1]}")
-    return (f"\n#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32\n  ec_conv_s8_simd({args});\n#else\n"
-            f"  ec_conv_s8({args});\n#endif")
+    tail = (f"{e.const(f'b{i}', a['b'])}, {e.const(f'm{i}', a['mult'])}, {e.const(f's{i}', a['shift'])}, "
+            f"{a['in_off']}, {a['out_zp']}, {a['act'][0]}, {a['act'][1]}")
+    if depthwise:
+        # OHWI (C, kh, kw, 1) -> HWC for the SIMD kernel; the preprocessor keeps one of the two copies
+        e.kernel("dwconv_s8_simd", DEPTHWISE)
+        w_hwc = e.const(f"wd{i}", np.ascontiguousarray(a["w"].reshape(g["oc"], g["kh"] * g["kw"]).T), guard=SIMD)
+        w_ohwi = e.const(f"w{i}", a["w"], guard=f"!({SIMD})", count=False)
+        return (f"\n#if {SIMD}\n"
+                f"  ec_dwconv_s8_simd({x}, {y}, &{geo}, {w_hwc}, {tail});\n#else\n"
+                f"  ec_conv_s8({x}, {y}, &{geo}, {w_ohwi}, {tail});\n#endif")
+    if g["ic"] % 4 == 0:
+        e.kernel("conv_s8_simd4", PACKED)
+        w_pk = e.const(f"wp{i}", pack4(a["w"]), guard=SIMD)
+        w_ohwi = e.const(f"w{i}", a["w"], guard=f"!({SIMD})", count=False)
+        return (f"\n#if {SIMD}\n  ec_conv_s8_simd4({x}, {y}, &{geo}, {w_pk}, {tail});\n#else\n"
+                f"  ec_conv_s8({x}, {y}, &{geo}, {w_ohwi}, {tail});\n#endif")
+    e.kernel("conv_s8_simd", DENSE)
+    args = f"{x}, {y}, &{geo}, {e.const(f'w{i}', a['w'])}, {tail}"
+    return f"\n#if {SIMD}\n  ec_conv_s8_simd({args});\n#else\n  ec_conv_s8({args});\n#endif"

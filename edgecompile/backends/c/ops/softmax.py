@@ -4,7 +4,13 @@ int8 is TFLite's reference kernel: input differences scaled into Q5.26, gemmlowp
 exp, a Q12.19 sum, a Newton-Raphson reciprocal, output in units of 1/256 offset by -128.
 """
 
-S8 = """static int32_t ec_sat_shl(int32_t x, int e) {
+S8 = """static int32_t ec_srdhm(int32_t a, int32_t b) {
+  /* SaturatingRoundingDoublingHighMul with its one saturating case */
+  if (a == b && a == INT32_MIN) return INT32_MAX;
+  return ec_srdhm_ns(a, b);
+}
+
+static int32_t ec_sat_shl(int32_t x, int e) {
   /* SaturatingRoundingMultiplyByPOT for a positive exponent */
   const int32_t threshold = (int32_t)((UINT32_C(1) << (31 - e)) - 1u);
   if (x > threshold) return INT32_MAX;

@@ -33,6 +33,21 @@ static void __attribute__((noinline)) spin(uint32_t n) {
   __asm volatile("1: subs %0, %0, #1\n bne 1b" : "+r"(n));
 }
 
+#ifdef EC_PROFILE_LAYERS
+/* per-layer profile: the model (built with -D<PREFIX>_PROFILE) calls this before each step */
+#define EC_MAX_STEPS 512
+static uint64_t step_ticks[EC_MAX_STEPS];
+static int last_step = -1;
+void EC_PROFILE_MARK(int step);
+void EC_PROFILE_MARK(int step) {
+  static uint64_t prev;
+  const uint64_t now = ticks();
+  if (last_step >= 0 && last_step < EC_MAX_STEPS) step_ticks[last_step] += now - prev;
+  last_step = step;
+  prev = ticks();
+}
+#endif
+
 static uint32_t __attribute__((noinline)) paint_and_run(void) {
   /* fill the free stack with a pattern, run once, find the deepest word the run overwrote */
   uint32_t here, *p, *lo = &_stack_limit;
@@ -69,6 +84,11 @@ int main(void) {
       printf("EC run_ticks=%lu\n", (unsigned long)(t1 - t0));
     }
   }
+#ifdef EC_PROFILE_LAYERS
+  for (i = 0; i < EC_MAX_STEPS; ++i) {
+    if (step_ticks[i]) printf("EC layer_ticks=%lu:%lu\n", (unsigned long)i, (unsigned long)step_ticks[i]);
+  }
+#endif
   printf("EC stack_bytes=%lu\n", (unsigned long)stack);
   printf("EC output=");
   for (i = 0; i < sizeof(output); ++i) printf("%02x", ((const uint8_t*)output)[i]);
