@@ -56,7 +56,7 @@ def goal_lora(tmp: Path, base: Path, epochs: int) -> dict:
     shifted = open_data("digits-shifted")
     b = bundle.load(base)
     before = evaluate(bundle.build_model(b), shifted.x_test, shifted.y_test)
-    lora = finetune(str(base), "digits-shifted", str(tmp / "lora"), r=3, alpha=6, target_modules=["3", "7"],
+    lora = finetune(str(base), "digits-shifted", str(tmp / "lora"), r=3, alpha=16, target_modules=["3", "7"],
                     merge=True, epochs=epochs)
     full = fit(TrainConfig(out=str(tmp / "full"), data="digits-shifted", epochs=epochs, lr=3e-3),
                bundle.build_model(b), shifted, {"kind": "model", "arch": b["arch"], "arch_args": b["arch_args"]})

@@ -18,12 +18,13 @@ ARCH_NAMES = ("mlp", "tinycnn", "dscnn", "mobilenet-tiny", "resnet8")  # zoo.ARC
 @click.option("--amp", type=click.Choice(["bf16", "fp16"]), default=None, help="Mixed precision: bf16 (CPU/CUDA), fp16 (CUDA).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--nproc", type=int, default=1, show_default=True, help="Processes for DistributedDataParallel.")
+@click.option("--threads", type=int, default=None, help="Intra-op threads per process (default: 1 for tiny inputs, else cores / processes).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--resume", is_flag=True, help="Continue the interrupted run in --out.")
 @click.option("--force", is_flag=True, help="Allow --nproc above the CPU count; replace an existing run.")
 @click.option("--stop-after", type=int, default=None, hidden=True, help="Stop after N epochs as if interrupted.")
 @click.option("--out", "-o", required=True, help="Run folder (checkpoint.pt, run.json, tb/).")
-def command(arch, data, epochs, batch_size, lr, width, amp, seed, nproc, device, resume, force, stop_after, out):
+def command(arch, data, epochs, batch_size, lr, width, amp, seed, nproc, threads, device, resume, force, stop_after, out):
     """Train ARCH on DATA into a run folder that `edgecompile build RUN/` takes directly."""
     from edgecompile.train.train import TrainConfig, train
 
@@ -39,10 +40,10 @@ def command(arch, data, epochs, batch_size, lr, width, amp, seed, nproc, device,
             raise UsageError(f"--resume: '{out}' trains {prev.get('arch')}, not {arch}.")
         cfg = TrainConfig(**{**prev, "out": out, "resume": True, "data": data or prev.get("data", "digits"),
                              "stop_after": stop_after,
-                             "nproc": nproc, "force": force})
+                             "nproc": nproc, "force": force, "threads": threads or prev.get("threads")})
     else:
         cfg = TrainConfig(out=out, arch=arch, data=data or "digits", epochs=epochs, batch_size=batch_size, lr=lr, width=width,
-                          seed=seed, amp=amp, nproc=nproc, device=device, force=force, stop_after=stop_after)
+                          seed=seed, amp=amp, nproc=nproc, threads=threads, device=device, force=force, stop_after=stop_after)
     m = train(cfg)
     click.echo(f"{cfg.arch} on {cfg.data}: test accuracy {m['test_accuracy']:.4f} after {m['epochs']} epochs "
                f"in {m['train_seconds']:.1f} s ({m['params']} parameters) -> {out}")

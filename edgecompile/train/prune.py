@@ -101,7 +101,7 @@ def measure_latency(net, in_shape, target: str = "onnxruntime") -> dict:
 
 
 def prune(source: str, out: str, ratio: float = 0.5, method: str = "l1", finetune_epochs: int = 3,
-          data_spec: str | None = None, measure_on: str | None = "onnxruntime", lr: float = 1e-3,
+          data_spec: str | None = None, measure_on: str | None = "onnxruntime", lr: float = 3e-3,
           batch_size: int = 64, seed: int = 0, force: bool = False) -> dict:
     """Prune the run in `source` into `out`; returns the before/after report (also saved as prune_report.json)."""
     import torch

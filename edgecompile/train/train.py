@@ -36,6 +36,7 @@ class TrainConfig:
     force: bool = False  # allow --nproc above the CPU count; replace a finished run in `out`
     stop_after: int | None = None  # stop after this many epochs in this call, as if interrupted (tests)
     tensorboard: bool = True  # write tb/ event files (needs the tensorboard package, extra [train])
+    threads: int | None = None  # intra-op threads per process; None: 1 for tiny inputs, else cores / processes
     extra: dict = field(default_factory=dict)  # fields copied into the bundle (finetune/prune provenance)
 
 
@@ -114,6 +115,7 @@ def _spawned(rank: int, cfg: TrainConfig, port: int) -> None:
 
 
 def fit(cfg: TrainConfig, net=None, data=None, record: dict | None = None) -> dict:
+    import numpy as np
     import torch
     import torch.distributed as dist
     import torch.nn.functional as F
@@ -131,8 +133,13 @@ def fit(cfg: TrainConfig, net=None, data=None, record: dict | None = None) -> di
             torch.cuda.set_device(local)
             device = f"cuda:{local}"
         dist.init_process_group("nccl" if device.startswith("cuda") else "gloo")
-        torch.set_num_threads(max(1, cpu_count() // int(os.environ.get("LOCAL_WORLD_SIZE", world))))
     data = data or open_data(cfg.data)
+    # Tiny inputs are overhead-bound: one thread is as fast, and a thread pool on busy cores stalls
+    # (OpenMP spin-waits; measured 10x slower epochs on a loaded 2-core machine).
+    threads_before = torch.get_num_threads()
+    per_proc = max(1, cpu_count() // int(os.environ.get("LOCAL_WORLD_SIZE", world)))
+    small = int(np.prod(data.in_shape)) <= 1024
+    torch.set_num_threads(cfg.threads or (1 if small else per_proc))
     if cfg.batch_size % world:
         raise UsageError(f"--batch-size {cfg.batch_size} does not split evenly over {world} processes.")
 
@@ -226,6 +233,7 @@ def fit(cfg: TrainConfig, net=None, data=None, record: dict | None = None) -> di
         writer.close()
     if world > 1:
         dist.destroy_process_group()
+    torch.set_num_threads(threads_before)
     return bundles.load(Path(cfg.out))["metrics"] if rank == 0 else {}
 
 
