@@ -45,5 +45,7 @@ def command(arch, data, epochs, batch_size, lr, width, amp, seed, nproc, threads
         cfg = TrainConfig(out=out, arch=arch, data=data or "digits", epochs=epochs, batch_size=batch_size, lr=lr, width=width,
                           seed=seed, amp=amp, nproc=nproc, threads=threads, device=device, force=force, stop_after=stop_after)
     m = train(cfg)
+    if not m:  # torchrun: ranks other than 0 stay quiet
+        return
     click.echo(f"{cfg.arch} on {cfg.data}: test accuracy {m['test_accuracy']:.4f} after {m['epochs']} epochs "
                f"in {m['train_seconds']:.1f} s ({m['params']} parameters) -> {out}")

@@ -252,6 +252,13 @@ def evaluate(net, x, y, device: str = "cpu", batch: int = 512) -> float:
 
 
 if __name__ == "__main__":  # torchrun --nproc-per-node N -m edgecompile.train.train ...
-    from edgecompile.cli.train import command
+    import sys
 
-    command(prog_name="python -m edgecompile.train.train")
+    from edgecompile.cli.train import command
+    from edgecompile.errors import EdgeCompileError
+
+    try:
+        command(prog_name="python -m edgecompile.train.train", standalone_mode=False)
+    except EdgeCompileError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(e.exit_code)

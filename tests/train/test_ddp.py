@@ -25,3 +25,23 @@ def test_two_processes_match_one(tmp_path):
     for k, v in a["state_dict"].items():
         np.testing.assert_allclose(b["state_dict"][k].numpy(), v.numpy(), atol=1e-4)
     assert abs(one["test_accuracy"] - two["test_accuracy"]) <= 0.01
+
+
+
+@pytest.mark.slow
+def test_torchrun_module_entry(tmp_path):
+    """`torchrun --nproc-per-node 2 -m edgecompile.train.train ...`: the documented multi-process form."""
+    import shutil
+    import subprocess
+    import sys
+
+    from edgecompile.train import bundle
+
+    torchrun = shutil.which("torchrun") or pytest.skip("torchrun is not on PATH")
+    res = subprocess.run([torchrun, "--nproc-per-node", "2", "-m", "edgecompile.train.train", "--arch", "mlp",
+                          "--epochs", "1", "--out", str(tmp_path / "r")], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert bundle.load(tmp_path / "r")["metrics"]["world_size"] == 2
+    bad = subprocess.run([sys.executable, "-m", "edgecompile.train.train", "--arch", "vgg99", "--out",
+                          str(tmp_path / "x")], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "Unknown architecture" in bad.stderr
