@@ -111,16 +111,22 @@ class OpenVinoBackend(Backend):
         """Nodes the ONNX frontend cannot convert, then nodes the CPU plugin cannot run."""
         ov = _ov()
         report = SupportReport(self.info.name)
-        by_name = {n.name or (n.output[0] if n.output else ""): n for n in model.graph.node}
+        by_name = {n.name: n for n in model.graph.node if n.name}
+        by_output = {o: n for n in model.graph.node for o in n.output}
         with tempfile.TemporaryDirectory() as tmp:
             fe = ov.frontend.FrontEndManager().load_by_framework("onnx")
             partial = fe.convert_partially(fe.load(str(_onnx_file(model, Path(tmp)))))
         unconverted = [op for op in partial.get_ordered_ops() if "FrameworkNode" in op.get_type_name()]
         for op in unconverted:
-            node = by_name.get(op.get_friendly_name())
-            op_type = f"{node.domain + '::' if node is not None and node.domain else ''}{node.op_type}" if node is not None else "?"
+            # the frontend names a node after the ONNX node, or after its output when that is a graph output
+            outs = [name for port in op.outputs() for name in port.get_names()]
+            node = by_name.get(op.get_friendly_name()) or next((by_output[o] for o in outs if o in by_output), None)
+            if node is None:
+                op_type, name = "?", op.get_friendly_name()
+            else:
+                op_type, name = f"{node.domain + '::' if node.domain else ''}{node.op_type}", node.name or node.output[0]
             report.unsupported.append(UnsupportedNode(
-                op_type, op.get_friendly_name(), f"OpenVINO {ov.__version__}'s ONNX frontend has no conversion for {op_type}"))
+                op_type, name, f"OpenVINO {ov.__version__}'s ONNX frontend has no conversion for {op_type}"))
         if unconverted:
             return report
         placed = ov.Core().query_model(partial, "CPU")
