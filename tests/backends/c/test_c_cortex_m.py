@@ -52,3 +52,32 @@ def test_firmware_example_make_run(tmp_path):
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(("class ", "instructions "))]
     assert lines[-2].startswith("class ") and 0 <= int(lines[-2].split()[1]) < 12
     assert lines[-1].startswith("instructions ") and int(lines[-1].split()[1]) > 1_000_000
+
+
+def test_firmware_example_cmake_build_runs(tmp_path):
+    """firmware_examples/cortex-m4-qemu/CMakeLists.txt with its arm-none-eabi toolchain file, built for real
+    (edgecompile runs inside the build), then the ELF under QEMU."""
+    _tools()
+    need_tool("cmake")
+    if shutil.which("edgecompile") is None:
+        pytest.skip("the edgecompile command is not on PATH (the CMake function runs it)")
+    model = mlperf_model("kws_ref_model.tflite")
+    src = REPO / "firmware_examples"
+    work = tmp_path / "fw"
+    shutil.copytree(src / "cortex-m4-qemu", work / "cortex-m4-qemu")
+    shutil.copytree(src / "cmake", work / "cmake")
+    proj, build = work / "cortex-m4-qemu", work / "cortex-m4-qemu" / "build-cmake"
+    for cmd in (["cmake", "-S", str(proj), "-B", str(build), "-DCMAKE_TOOLCHAIN_FILE=arm-none-eabi.cmake",
+                 f"-DMODEL={model}", f"-DPYTHON={sys.executable}"],
+                ["cmake", "--build", str(build)]):
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=proj)
+        assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-1500:]
+    elf = build / "fw.elf"
+    attrs = subprocess.run(["arm-none-eabi-readelf", "-h", str(elf)], capture_output=True, text=True).stdout
+    assert "ARM" in attrs
+    proc = subprocess.run(["qemu-system-arm", "-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
+                           "-icount", "shift=0", "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)],
+                          capture_output=True, text=True, timeout=120)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(("class ", "instructions "))]
+    assert len(lines) == 2, proc.stdout[-800:] + proc.stderr[-800:]
+    assert 0 <= int(lines[0].split()[1]) < 12 and int(lines[1].split()[1]) > 1_000_000

@@ -26,6 +26,27 @@ ADD_S8 = ("""static void ec_add_s8(const int8_t* a, const int8_t* b, int8_t* y, 
           const int32_t vb = ec_mbqm((int32_t)((uint32_t)(b[ib] + q->off2) << q->left_shift), q->m2, q->s2);
           y[n] = ec_sat8(ec_mbqm(va + vb, q->mo, q->so) + q->out_zp, q->amin, q->amax);""") + "}\n")
 
+# same-shape operands stored alike (residual adds): one flat loop, no index arithmetic
+ADD_S8_FLAT = """static void ec_add_s8_flat(const int8_t* a, const int8_t* b, int8_t* y, int32_t n, const ec_add_q* q) {
+  int32_t i;
+  for (i = 0; i < n; ++i) {
+    const int32_t va = ec_mbqm((int32_t)((uint32_t)(a[i] + q->off1) << q->left_shift), q->m1, q->s1);
+    const int32_t vb = ec_mbqm((int32_t)((uint32_t)(b[i] + q->off2) << q->left_shift), q->m2, q->s2);
+    y[i] = ec_sat8(ec_mbqm(va + vb, q->mo, q->so) + q->out_zp, q->amin, q->amax);
+  }
+}
+"""
+
+
+def _contiguous(dims, st) -> bool:
+    acc = 1
+    for d, k in zip(reversed(list(dims)), reversed(list(st))):
+        if d != 1 and k != acc:
+            return False
+        acc *= d
+    return True
+
+
 EXPR = {"+": "a[ia] + b[ib]", "-": "a[ia] - b[ib]", "*": "a[ia] * b[ib]", "/": "a[ia] / b[ib]",
         "max": "a[ia] > b[ib] ? a[ia] : b[ib]", "min": "a[ia] < b[ib] ? a[ia] : b[ib]"}
 NAME = {"+": "add", "-": "sub", "*": "mul", "/": "div", "max": "max", "min": "min"}
@@ -39,7 +60,8 @@ def f32_kernel(fn: str) -> str:
 def emit(e, op, i) -> str:
     a = op.attrs
     e.kernel("bcast", BCAST)
-    s = e.struct("ec_bcast", f"bc{i}", [list(a["dims"]), list(a["strides"][0]), list(a["strides"][1])])
+    flat = a["dtype"] != "float32" and all(_contiguous(a["dims"], st) for st in a["strides"][:2])
+    s = None if flat else e.struct("ec_bcast", f"bc{i}", [list(a["dims"]), list(a["strides"][0]), list(a["strides"][1])])
     args, names = [], iter(op.inputs)
     for j, c in enumerate(a["consts"]):
         args.append(e.const(f"k{i}_{j}", c) if c is not None else e.buf(next(names), const=True))
@@ -49,8 +71,14 @@ def emit(e, op, i) -> str:
         return f"ec_{NAME[a['fn']]}_f32({args[0]}, {args[1]}, {y}, &{s});"
     e.kernel("fixedpoint", e.fixedpoint())
     e.kernel("add_q", ADD_Q)
-    e.kernel("add_s8", ADD_S8)
     q = a["q"]
     qs = e.struct("ec_add_q", f"aq{i}", [a["offs"][0], a["offs"][1], q["left_shift"], q["m1"], q["s1"], q["m2"], q["s2"],
                                          q["mo"], q["so"], a["out_zp"], a["act"][0], a["act"][1]])
+    if flat:
+        n = 1
+        for d in a["dims"]:
+            n *= int(d)
+        e.kernel("add_s8_flat", ADD_S8_FLAT)
+        return f"ec_add_s8_flat({args[0]}, {args[1]}, {y}, {n}, &{qs});"
+    e.kernel("add_s8", ADD_S8)
     return f"ec_add_s8({args[0]}, {args[1]}, {y}, &{s}, &{qs});"

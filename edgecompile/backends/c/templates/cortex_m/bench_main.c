@@ -29,8 +29,8 @@ static uint64_t ticks(void) {
 }
 
 static void __attribute__((noinline)) spin(uint32_t n) {
-  /* exactly 2 instructions per iteration: subs + bne */
-  __asm volatile("1: subs %0, %0, #1\n bne 1b" : "+r"(n));
+  /* exactly 2 instructions per iteration: subs + bne (unified syntax: also assembles for ARMv6-M) */
+  __asm volatile(".syntax unified\n1: subs %0, %0, #1\n bne 1b" : "+r"(n));
 }
 
 #ifdef EC_PROFILE_LAYERS
