@@ -68,3 +68,24 @@ def test_transformers_vit_from_config(tmp_path):
     assert b["hf"]["class"] == "ViTForImageClassification" and b["metrics"]["merge_max_abs_err"] <= MERGE_TOL
     assert b["metrics"]["test_accuracy"] > 0.2  # 2 epochs from scratch: learning, not converged
     _build(tmp_path / "vit", tmp_path / "b")
+
+
+def test_transformers_local_folder(tmp_path):
+    """A local folder with config.json + weights loads with local_files_only (no hub), unmerged LoRA builds."""
+    import torch
+    import transformers
+
+    from edgecompile.train import bundle
+
+    cfg = transformers.ViTConfig(image_size=8, patch_size=4, num_channels=1, hidden_size=16, num_hidden_layers=1,
+                                 num_attention_heads=2, intermediate_size=32, num_labels=10,
+                                 architectures=["ViTForImageClassification"])
+    torch.manual_seed(0)
+    transformers.ViTForImageClassification(cfg).save_pretrained(tmp_path / "vitdir")
+    from edgecompile.train.lora import finetune
+
+    m = finetune(str(tmp_path / "vitdir"), "digits", str(tmp_path / "run"), r=2, target_modules=["q_proj", "v_proj"],
+                 epochs=1)
+    assert 0 < m["trainable_fraction"] < 0.5
+    assert bundle.load(tmp_path / "run")["kind"] == "lora"
+    _build(tmp_path / "run", tmp_path / "b")
