@@ -32,7 +32,7 @@ def command(source, ratio, method, finetune_epochs, data, measure_on, lr, seed, 
     click.echo(f"{'params':14}{b['params']:>12}{a['params']:>12}   {r['params_reduction']:.2f}x fewer")
     click.echo(f"{'MACs':14}{b['macs']:>12}{a['macs']:>12}   {r['macs_reduction']:.2f}x fewer")
     click.echo(f"{'accuracy':14}{b['test_accuracy']:>12.4f}{a['test_accuracy']:>12.4f}   "
-               f"{r['accuracy_drop_points']:+.2f} points lost")
+               f"{r['accuracy_drop_points']:.2f} points lost")
     if "latency" in b:
         click.echo(f"{'latency (us)':14}{b['latency']['median_us']:>12.1f}{a['latency']['median_us']:>12.1f}   "
                    f"{r['latency_speedup']:.2f}x on {b['latency']['target']} (measured, median of batch-1 runs)")

@@ -6,6 +6,7 @@ depthwise conv's groups with its input, and the Linear that reads a flattened fe
 """
 from __future__ import annotations
 
+import copy
 import json
 import tempfile
 import time
@@ -17,7 +18,8 @@ from edgecompile.errors import UsageError
 from edgecompile.train import bundle as bundles
 
 METHODS = ("l1", "taylor")
-LATENCY_RUNS = 300  # batch-1 runs timed after warm-up; the median is reported
+LATENCY_RUNS = 600  # batch-1 runs timed per model after warm-up; the median is reported
+LATENCY_ROUNDS = 20  # before/after alternate in this many rounds
 TAYLOR_BATCHES = 8  # batches whose gradients score channels for --method taylor
 
 
@@ -54,11 +56,11 @@ def cost(net, in_shape) -> dict:
     return {"params": int(params), "macs": int(macs)}
 
 
-def measure_latency(net, in_shape, target: str = "onnxruntime") -> dict:
-    """Median batch-1 latency (us) of `net` exported to ONNX and built for `target`.
+def _runner(net, in_shape, target: str, tmp: Path):
+    """A zero-argument callable running `net` once at batch 1 on `target`.
 
-    onnxruntime runs an InferenceSession in this process; any other target goes through the
-    build driver (compile + verify) and that artifact's runner.
+    onnxruntime: an InferenceSession in this process (one intra-op thread: batch-1 edge latency);
+    any other target: the build driver (compile + verify) and that artifact's runner.
     """
     import torch
 
@@ -72,32 +74,40 @@ def measure_latency(net, in_shape, target: str = "onnxruntime") -> dict:
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = 1  # batch-1 edge latency; one thread is steadier than a shared pool
+        opts.intra_op_num_threads = 1
         sess = ort.InferenceSession(loaded.model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
-        run = lambda: sess.run(None, {"input": x})  # noqa: E731
-    else:
-        from edgecompile import build
-        from edgecompile.verify import encode
+        return lambda: sess.run(None, {"input": x})
+    from edgecompile import build
+    from edgecompile.verify import encode
 
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "m.onnx"
-            path.write_bytes(loaded.model.SerializeToString())
-            report = build(str(path), [target], out=Path(tmp) / "out", force=True)
-            if not report.ok:
-                raise UsageError(f"--measure-on {target}: the build failed: {report.results[0].error}")
-            art = report.artifacts()[0]
-            runner = art.load()
-            feeds = {s.name: encode(x, s) for s in art.inputs}
-        run = lambda: runner.run(feeds)  # noqa: E731
-    for _ in range(30):
-        run()
-    times = []
-    for _ in range(LATENCY_RUNS):
-        t0 = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - t0)
-    return {"target": target, "median_us": round(float(np.median(times)) * 1e6, 2),
-            "p90_us": round(float(np.percentile(times, 90)) * 1e6, 2)}
+    tmp.mkdir(parents=True)
+    (tmp / "m.onnx").write_bytes(loaded.model.SerializeToString())
+    report = build(str(tmp / "m.onnx"), [target], out=tmp / "out", force=True)
+    if not report.ok:
+        raise UsageError(f"--measure-on {target}: the build failed: {report.results[0].error}")
+    art = report.artifacts()[0]
+    runner = art.load()
+    feeds = {s.name: encode(x, s) for s in art.inputs}
+    return lambda: runner.run(feeds)
+
+
+def measure_latency(nets: dict, in_shape, target: str = "onnxruntime") -> dict:
+    """Median and p90 batch-1 latency (us) per named model, measured in interleaved rounds so
+    that load on the machine falls on every model alike."""
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = {name: _runner(net, in_shape, target, Path(tmp) / name) for name, net in nets.items()}
+        times: dict[str, list[float]] = {name: [] for name in runs}
+        for run in runs.values():
+            for _ in range(30):  # warm-up
+                run()
+        for _ in range(LATENCY_ROUNDS):
+            for name, run in runs.items():
+                for _ in range(LATENCY_RUNS // LATENCY_ROUNDS):
+                    t0 = time.perf_counter()
+                    run()
+                    times[name].append(time.perf_counter() - t0)
+    return {name: {"target": target, "median_us": round(float(np.median(t)) * 1e6, 2),
+                   "p90_us": round(float(np.percentile(t, 90)) * 1e6, 2), "runs": len(t)} for name, t in times.items()}
 
 
 def prune(source: str, out: str, ratio: float = 0.5, method: str = "l1", finetune_epochs: int = 3,
@@ -128,12 +138,10 @@ def prune(source: str, out: str, ratio: float = 0.5, method: str = "l1", finetun
     net = bundles.build_model(b, f"'{source}'")
 
     def snapshot(model) -> dict:
-        row = {**cost(model, in_shape), "test_accuracy": evaluate(model, data.x_test, data.y_test)}
-        if measure_on:
-            row["latency"] = measure_latency(model, in_shape, measure_on)
-        return row
+        return {**cost(model, in_shape), "test_accuracy": evaluate(model, data.x_test, data.y_test)}
 
     before = snapshot(net)
+    original = copy.deepcopy(net)
     torch.manual_seed(seed)
     net = prune_model(net, in_shape, ratio, method, data, seed)
     pruned_acc = evaluate(net, data.x_test, data.y_test)
@@ -143,6 +151,9 @@ def prune(source: str, out: str, ratio: float = 0.5, method: str = "l1", finetun
     else:
         bundles.save(Path(out), {**bundles.model_record(net, b), "data": data.describe(), **cfg.extra})
     after = snapshot(net)
+    if measure_on:
+        lat = measure_latency({"before": original, "after": net}, in_shape, measure_on)
+        before["latency"], after["latency"] = lat["before"], lat["after"]
     report = {"ratio": ratio, "method": method, "finetune_epochs": finetune_epochs, "before": before,
               "after_prune_no_finetune": {"test_accuracy": pruned_acc}, "after": after,
               "macs_reduction": before["macs"] / max(1, after["macs"]),
