@@ -10,6 +10,7 @@ import glob
 import io
 import json
 import random
+import tarfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -231,9 +232,7 @@ def _shards(pattern: str) -> Data:
         for x, y in _stream(shards, "train"):  # one counting pass: steps per epoch and class count
             n_train, shape = n_train + 1, shape or x.shape
             labels.add(y)
-    except UsageError:
-        raise
-    except Exception as e:  # tarfile / decode errors from a damaged shard
+    except (OSError, ValueError, KeyError, tarfile.TarError) as e:  # a damaged shard
         raise UsageError(f"Reading shards '{pattern}' failed: {type(e).__name__}: {e}") from e
     if not n_train or not test:
         raise UsageError(f"Shards '{pattern}' hold {n_train} training and {len(test)} test samples; need both.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import socket
 import time
 from dataclasses import dataclass, field
@@ -175,6 +176,9 @@ def fit(cfg: TrainConfig, net=None, data=None, record: dict | None = None) -> di
     writer = None
     if rank == 0 and cfg.tensorboard:
         from edgecompile.train.events import ScalarWriter
+
+        if not cfg.resume:  # a replaced run (--force) starts a clean curve
+            shutil.rmtree(Path(cfg.out) / "tb", ignore_errors=True)
 
         writer = ScalarWriter(Path(cfg.out) / "tb")
 

@@ -61,3 +61,11 @@ def test_shard_pattern_that_matches_nothing(tmp_path):
 
     with pytest.raises(UsageError, match="matches no files"):
         open_data(str(tmp_path / "none-{000000..000003}.tar"))
+
+
+def test_damaged_shard(tmp_path):
+    from edgecompile.train.data import open_data
+
+    (tmp_path / "000000.tar").write_bytes(b"not a tar file at all" * 50)
+    with pytest.raises(UsageError, match="Reading shards"):
+        open_data(str(tmp_path / "{000000..000000}.tar"))
