@@ -42,11 +42,6 @@ OVERRIDES: dict[tuple[str, str], Bounds] = {}  # (backend, precision) -> Bounds,
 # Known failures of other backends on the real models, measured; strict: a fix turns them into
 # XPASS failures, so the entry must then be removed. (backend, precision or "*", model stem) -> why
 KNOWN = {
-    ("onnxruntime", "*", "kws_ref_model_float32"):
-        "the onnxruntime backend's offline optimization (ORT_ENABLE_EXTENDED with optimized_model_filepath) "
-        "rejects the KWS import's DequantizeLinear with float16 scales as INVALID_GRAPH",
-    ("c", "fp32", "kws_ref_model_float32"):
-        "the c backend refuses the KWS import's weight-only DequantizeLinear as 'already quantized (QDQ)'",
     ("c", "int8", "kws_ref_model_float32"):
         "the c backend's int8 needs every Conv input from a DequantizeLinear; KWS's weight-only DQ breaks that",
     ("c", "int8", "pretrainedResnet"):

@@ -10,7 +10,8 @@ from edgecompile.errors import ModelLoadError
 from edgecompile.passes import PassContext, PassResult
 from edgecompile.verify import within
 
-PASSES = ("upgrade_opset", "fix_shapes", "remove_identity", "fold_batchnorm", "fold_constants", "check_and_infer")
+PASSES = ("upgrade_opset", "fix_shapes", "remove_identity", "fold_weight_dequantize", "fold_batchnorm",
+          "fold_constants", "check_and_infer")
 PARITY_ATOL = 1e-5  # normalized vs original graph; see verify.within for the scale rule
 
 

@@ -7,7 +7,8 @@ from onnx import TensorProto, helper, numpy_helper
 
 from edgecompile.errors import UsageError
 from edgecompile.passes import PassContext
-from edgecompile.passes import fix_shapes, fold_batchnorm, fold_constants, remove_identity, upgrade_opset
+from edgecompile.passes import (fix_shapes, fold_batchnorm, fold_constants, fold_weight_dequantize, remove_identity,
+                               upgrade_opset)
 from edgecompile.passes.pipeline import normalize, seeded_inputs
 
 
@@ -90,9 +91,40 @@ def test_upgrade_opset(tmp_path):
 def test_pipeline_reports_every_pass_and_keeps_outputs(tiny_onnx):
     norm = normalize(onnx.load(str(tiny_onnx)))
     names = [r.name for r in norm.passes]
-    assert names == ["upgrade_opset", "fix_shapes", "remove_identity", "fold_batchnorm", "fold_constants", "check_and_infer"]
+    assert names == ["upgrade_opset", "fix_shapes", "remove_identity", "fold_weight_dequantize", "fold_batchnorm",
+                     "fold_constants", "check_and_infer"]
     changed = {r.name for r in norm.passes if r.changed}
     assert {"fix_shapes", "remove_identity", "fold_batchnorm"} <= changed
     assert norm.parity_max_abs_err < 1e-4  # the pipeline itself enforces 1e-5 scaled by output magnitude
     ops = {n.op_type for n in norm.model.graph.node}
     assert not {"Identity", "Dropout", "BatchNormalization"} & ops
+
+
+def _weight_only(with_activation_qdq: bool):
+    rng = np.random.default_rng(0)
+    w = numpy_helper.from_array(rng.integers(-127, 128, (4, 3)).astype(np.int8), "wq")
+    scale = numpy_helper.from_array(np.array([0.1, 0.2, 0.3, 0.4], np.float32), "ws")
+    zp = numpy_helper.from_array(np.zeros(4, np.int8), "wz")
+    nodes = [helper.make_node("DequantizeLinear", ["wq", "ws", "wz"], ["w"], axis=0),
+             helper.make_node("Gemm", ["x", "w"], ["y"], transB=1)]
+    inits = [w, scale, zp]
+    if with_activation_qdq:
+        inits += [numpy_helper.from_array(np.array(0.05, np.float32), "xs"), numpy_helper.from_array(np.array(0, np.int8), "xz")]
+        nodes = [helper.make_node("QuantizeLinear", ["x0", "xs", "xz"], ["xq"]),
+                 helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["x"])] + nodes
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x0" if with_activation_qdq else "x", TensorProto.FLOAT, [1, 3])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_fold_weight_dequantize_on_weight_only_graphs():
+    model = _weight_only(False)
+    after, changed, detail = fold_weight_dequantize.run(onnx.load_from_string(model.SerializeToString()), PassContext())
+    assert changed and "1 int8 weight" in detail and [n.op_type for n in after.graph.node] == ["Gemm"]
+    _same(model, after, seeded_inputs(model))
+
+
+def test_fold_weight_dequantize_keeps_full_qdq_graphs():
+    model = _weight_only(True)
+    after, changed, _ = fold_weight_dequantize.run(model, PassContext())
+    assert not changed and sum(n.op_type == "DequantizeLinear" for n in after.graph.node) == 2
