@@ -14,6 +14,11 @@ def console():
     return Console(highlight=False, markup=False, width=None if sys.stdout.isatty() else 160)
 
 
+def short(name: str, width: int = 48) -> str:
+    """TFLite imports name tensors after every fused op; keep the distinctive tail."""
+    return name if len(name) <= width else "..." + name[-(width - 3):]
+
+
 def fmt_bytes(n: int | None) -> str:
     if n is None:
         return "-"
@@ -85,8 +90,8 @@ def print_inspect(r: dict, n_layers: int) -> None:
     c.print(f"params:  {r['params']['count']:,} ({fmt_bytes(r['params']['bytes'])})")
     c.print(f"MACs:    {r['macs']['total']:,}")
     mem = r["activation_memory"]
-    live = ", ".join(f"{t['tensor']} ({t['bytes']:,} B)" for t in mem["live"])
-    c.print(f"activation memory lower bound: {mem['peak_bytes']:,} B at step {mem['step']} ({mem['node']}): {live}")
+    live = ", ".join(f"{short(t['tensor'])} ({t['bytes']:,} B)" for t in mem["live"])
+    c.print(f"activation memory lower bound: {mem['peak_bytes']:,} B at step {mem['step']} ({short(mem['node'])}): {live}")
     c.print("ops:     " + ", ".join(f"{op} x{n}" for op, n in r["ops"].items()))
     layers = sorted(r["macs"]["layers"], key=lambda entry: -entry["macs"])[:n_layers]
     if layers:
@@ -94,7 +99,7 @@ def print_inspect(r: dict, n_layers: int) -> None:
         for col in ("node", "op", "MACs", "share"):
             t.add_column(col, justify="right" if col in ("MACs", "share") else "left")
         for entry in layers:
-            t.add_row(entry["node"], entry["op"], f"{entry['macs']:,}", f"{100 * entry['macs'] / max(r['macs']['total'], 1):.1f}%")
+            t.add_row(short(entry["node"]), entry["op"], f"{entry['macs']:,}", f"{100 * entry['macs'] / max(r['macs']['total'], 1):.1f}%")
         c.print(t)
     t = Table(title="backend support", title_justify="left")
     t.add_column("backend")
@@ -113,8 +118,7 @@ def print_inspect(r: dict, n_layers: int) -> None:
         c.print(f"TFLite GPU delegate (fp16, OpenCL/Metal): {gpu['ops_on_gpu']}/{gpu['ops_total']} ops on the GPU "
                 f"in {gpu['gpu_partitions']} partition(s)" + ("" if gpu["fully_delegated"] else "; on the CPU:"))
         for f in gpu["cpu_fallback"]:
-            tensor = f["tensor"] if len(f["tensor"]) <= 48 else "..." + f["tensor"][-45:]
-            c.print(f"  {f['op']} (op {f['index']}, {tensor}): {f['reason']}")
+            c.print(f"  {f['op']} (op {f['index']}, {short(f['tensor'])}): {f['reason']}")
 
 
 def print_quickstart(r) -> None:
