@@ -108,6 +108,12 @@ class TvmBackend(Backend):
         mod = from_onnx(ctx.model, shape_dict={s.name: list(s.shape) for s in inputs})
         extra: dict = {"target": d, "entry": ENTRY, "library": LIBRARY, "input_order": [s.name for s in inputs],
                        "runtime": f"TVM runtime {tvm.__version__} with the Relax VM"}
+        layout = str(ctx.options.get("conv_layout", "NCHW")).upper()
+        if layout not in ("NCHW", "NHWC"):
+            raise UsageError(f"tvm option conv_layout='{layout}': choose NCHW or NHWC.")
+        if layout == "NHWC":  # untuned default schedules: channels-last + HWIO weights vectorize better
+            mod = relax.transform.ConvertLayout({"relax.nn.conv2d": ["NHWC", "HWIO"]})(mod)
+        extra["conv_layout"] = layout
         if ctx.precision == "fp16":
             mod = relax.transform.ToMixedPrecision(out_dtype="float32")(mod)
             extra["fp16"] = "ToMixedPrecision: float16 operands, float32 accumulation, float32 graph I/O"
