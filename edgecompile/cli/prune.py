@@ -8,6 +8,8 @@ import click
 @click.argument("source")
 @click.option("--ratio", type=float, default=0.5, show_default=True, help="Fraction of channels removed per layer.")
 @click.option("--method", type=click.Choice(["l1", "taylor"]), default="l1", show_default=True)
+@click.option("--global", "global_ranking", is_flag=True,
+              help="Rank channels across all layers (uneven widths, each layer keeps >= 20%) instead of per layer.")
 @click.option("--finetune-epochs", type=int, default=3, show_default=True, help="Recovery fine-tuning epochs.")
 @click.option("--data", default=None, help="Recovery/evaluation data (default: the run's own).")
 @click.option("--measure-on", default="onnxruntime", show_default=True,
@@ -17,13 +19,13 @@ import click
 @click.option("--force", is_flag=True, help="Replace an existing run in OUT.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--out", "-o", required=True)
-def command(source, ratio, method, finetune_epochs, data, measure_on, lr, seed, force, as_json, out):
+def command(source, ratio, method, global_ranking, finetune_epochs, data, measure_on, lr, seed, force, as_json, out):
     """Remove channels from SOURCE (coupled layers included), recover, and report before/after."""
     from edgecompile.cli.options import echo_json
     from edgecompile.train.prune import prune
 
     r = prune(source, out, ratio, method, finetune_epochs, data, None if measure_on == "none" else measure_on,
-              lr, seed=seed, force=force)
+              lr, seed=seed, force=force, global_ranking=global_ranking)
     if as_json:
         echo_json(r)
         return

@@ -23,8 +23,9 @@ LATENCY_ROUNDS = 20  # before/after alternate in this many rounds
 TAYLOR_BATCHES = 8  # batches whose gradients score channels for --method taylor
 
 
-def prune_model(net, in_shape, ratio: float, method: str, data=None, seed: int = 0):
-    """Physically remove `ratio` of the channels of every prunable layer (the classifier keeps its outputs)."""
+def prune_model(net, in_shape, ratio: float, method: str, data=None, seed: int = 0, global_ranking: bool = False):
+    """Physically remove `ratio` of the channels (the classifier keeps its outputs): of every layer, or
+    with `global_ranking` of all layers together, ranked across layers (each keeps at least 20%)."""
     import torch
     import torch.nn.functional as F
     import torch_pruning as tp
@@ -34,6 +35,7 @@ def prune_model(net, in_shape, ratio: float, method: str, data=None, seed: int =
     example = torch.rand(1, *in_shape)
     importance = tp.importance.GroupMagnitudeImportance(p=1) if method == "l1" else tp.importance.GroupTaylorImportance()
     pruner = tp.pruner.MetaPruner(net, example, importance=importance, pruning_ratio=ratio,
+                                  global_pruning=global_ranking, max_pruning_ratio=0.8,
                                   ignored_layers=[classifier(net)])
     if method == "taylor":  # first-order saliency needs gradients of the loss
         net.train()
@@ -112,7 +114,7 @@ def measure_latency(nets: dict, in_shape, target: str = "onnxruntime") -> dict:
 
 def prune(source: str, out: str, ratio: float = 0.5, method: str = "l1", finetune_epochs: int = 3,
           data_spec: str | None = None, measure_on: str | None = "onnxruntime", lr: float = 3e-3,
-          batch_size: int = 64, seed: int = 0, force: bool = False) -> dict:
+          batch_size: int = 64, seed: int = 0, force: bool = False, global_ranking: bool = False) -> dict:
     """Prune the run in `source` into `out`; returns the before/after report (also saved as prune_report.json)."""
     import torch
 
@@ -132,7 +134,8 @@ def prune(source: str, out: str, ratio: float = 0.5, method: str = "l1", finetun
     data = open_data(data_spec or (b.get("data") or {}).get("spec") or "digits")
     fits(b, data, "prune")
     cfg = TrainConfig(out=out, data=data.spec, epochs=max(1, finetune_epochs), batch_size=batch_size, lr=lr,
-                      seed=seed, force=force, extra={"pruned_from": str(source), "prune": {"ratio": ratio, "method": method}})
+                      seed=seed, force=force, extra={"pruned_from": str(source),
+                                 "prune": {"ratio": ratio, "method": method, "global": global_ranking}})
     check(cfg, data, fresh_arch=False)
     in_shape = tuple(b["in_shape"])
     net = bundles.build_model(b, f"'{source}'")
@@ -143,7 +146,7 @@ def prune(source: str, out: str, ratio: float = 0.5, method: str = "l1", finetun
     before = snapshot(net)
     original = copy.deepcopy(net)
     torch.manual_seed(seed)
-    net = prune_model(net, in_shape, ratio, method, data, seed)
+    net = prune_model(net, in_shape, ratio, method, data, seed, global_ranking)
     pruned_acc = evaluate(net, data.x_test, data.y_test)
     record = {"kind": "model", "arch": b["arch"], "arch_args": b["arch_args"]}
     if finetune_epochs:
@@ -154,7 +157,8 @@ def prune(source: str, out: str, ratio: float = 0.5, method: str = "l1", finetun
     if measure_on:
         lat = measure_latency({"before": original, "after": net}, in_shape, measure_on)
         before["latency"], after["latency"] = lat["before"], lat["after"]
-    report = {"ratio": ratio, "method": method, "finetune_epochs": finetune_epochs, "before": before,
+    report = {"ratio": ratio, "method": method, "global": global_ranking, "finetune_epochs": finetune_epochs,
+              "before": before,
               "after_prune_no_finetune": {"test_accuracy": pruned_acc}, "after": after,
               "macs_reduction": before["macs"] / max(1, after["macs"]),
               "params_reduction": before["params"] / max(1, after["params"]),

@@ -59,3 +59,20 @@ def test_prune_bad_ratio(digits_run, tmp_path):
 
     res = CliRunner().invoke(cli, ["prune", str(digits_run), "--ratio", "1.5", "--out", str(tmp_path / "p")])
     assert res.exit_code == 2 and "--ratio" in res.output
+
+
+def test_global_ranking_keeps_every_layer(tmp_path):
+    import torch
+    import torch.nn as nn
+
+    from edgecompile.train import zoo
+    from edgecompile.train.prune import cost, prune_model
+
+    args = zoo.arch_args("resnet8", (1, 8, 8), 10)
+    torch.manual_seed(0)
+    net = zoo.build("resnet8", args)
+    before = cost(net, (1, 8, 8))
+    prune_model(net, (1, 8, 8), 0.5, "l1", global_ranking=True)
+    assert cost(net, (1, 8, 8))["params"] < before["params"]
+    assert all(m.out_channels >= 1 for m in net.modules() if isinstance(m, nn.Conv2d))
+    assert net(torch.rand(2, 1, 8, 8)).shape == (2, 10)
