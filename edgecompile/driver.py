@@ -163,24 +163,29 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
     from edgecompile import frontends
     from edgecompile.backends.onnxruntime.backend import io_specs
     from edgecompile.passes.pipeline import normalize, seeded_inputs
+    from edgecompile.quant.qdq import is_quantized
     from edgecompile.quant.sources import load_samples
     jobs = plan(list(targets), list(precisions) if precisions else None)
     loaded = loaded or frontends.load(model, weights, input_shapes)
     norm = normalize(loaded.model, input_shapes)
     report = BuildReport(loaded.source, norm, notes=loaded.notes + norm.notes)
+    prequantized = is_quantized(norm.model)  # int8 builds keep the graph's own scales: no calibration
+    if prequantized:
+        options = {**(options or {}), "prequantized": True}
+        report.notes.append("the model is already quantized (QDQ): int8 builds use its own scales")
     feeds, calib_info = None, None
     if calib:
         feeds, calib_info = load_samples(calib, io_specs(norm.model)[0], calib_samples)
         if "warning" in calib_info:
             report.notes.append(calib_info["warning"])
-    elif any(p == "int8" for _, p, _ in jobs):
+    elif any(p == "int8" for _, p, _ in jobs) and not prequantized:
         raise UsageError("int8 needs calibration data: pass --calib (a .npy/.npz file, 'digits', or 'random').")
     # --- int8: one range table per build, eval data checked before any compile (edgecompile.quant) ---
     from edgecompile.quant.compile_int8 import guard_spec, prepare
 
     guard = guard_spec(max_accuracy_drop, eval_src, min_cosine)
     int8 = None
-    if feeds is not None and any(p == "int8" for _, p, _ in jobs):
+    if feeds is not None and any(p == "int8" for _, p, _ in jobs) and not prequantized:
         int8 = prepare(norm.model, feeds, calib_info, calib_method, guard)
     elif guard is not None:
         raise UsageError("--max-accuracy-drop / --min-cosine guard int8 builds; add --precision int8.")

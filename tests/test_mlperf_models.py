@@ -34,3 +34,21 @@ def test_tflite_frontend_directly(tmp_path):
     res = CliRunner().invoke(cli, ["build", str(src), "-t", "onnxruntime", "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
     assert Artifact.open(tmp_path / "onnxruntime-fp32").manifest["source_kind"] == "tflite"
+
+
+def test_prequantized_model_builds_int8_without_calibration(tmp_path, mlperf_onnx):
+    """A full-int8 import already carries its scales: int8 needs no --calib and keeps them."""
+    import onnx
+
+    from edgecompile.quant.qdq import activation_qparams
+
+    path = mlperf_onnx("kws_ref_model.tflite")
+    res = CliRunner().invoke(cli, ["build", str(path), "-t", "onnxruntime", "-p", "int8", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert "already quantized" in res.output
+    art = Artifact.open(tmp_path / "onnxruntime-int8")
+    assert art.manifest["parity"]["passed"] and art.manifest["calibration"] is None
+    built = activation_qparams(onnx.load(str(art.file("model.onnx"))))
+    source = activation_qparams(onnx.load(str(path)))
+    # the source's own scales, none invented (ORT's optimizer may shift s8 to u8: zero point +128)
+    assert built and {scale for scale, _, _ in built.values()} <= {scale for scale, _, _ in source.values()}

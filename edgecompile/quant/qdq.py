@@ -186,6 +186,13 @@ def quantizable_nodes(model) -> list[str]:
     return [n.name for n in model.graph.node if n.op_type in heavy and any(i in inits for i in n.input)]
 
 
+def is_quantized(model) -> bool:
+    """True for graphs whose activations are already integer (a QuantizeLinear on a non-constant):
+    full-int8 TFLite imports, QDQ exports. Their int8 build takes the graph's own scales as they are."""
+    inits = {t.name for t in model.graph.initializer}
+    return any(n.op_type == "QuantizeLinear" and n.input[0] not in inits for n in model.graph.node)
+
+
 def activation_qparams(qmodel) -> dict[str, tuple[float, int, str]]:
     """tensor -> (scale, zero point, dtype) of every QuantizeLinear on an activation in a QDQ model."""
     from onnx import numpy_helper

@@ -94,7 +94,7 @@ class OnnxRuntimeBackend(Backend):
 
         if ctx.precision not in self.info.precisions:
             raise UsageError(f"onnxruntime has no precision '{ctx.precision}' (choose {', '.join(self.info.precisions)}).")
-        if ctx.precision == "int8" and not ctx.calib:
+        if ctx.precision == "int8" and not ctx.calib and not ctx.options.get("prequantized"):
             raise CalibrationError("onnxruntime int8 needs calibration data: pass --calib (a .npy/.npz, 'digits', or 'random').")
         model = {"fp32": prec.as_fp32, "fp16": prec.as_fp16, "int8": prec.as_int8}[ctx.precision](ctx)
         out = ctx.out_dir / MODEL_FILE

@@ -17,10 +17,12 @@ def as_fp16(ctx):
 
 def as_int8(ctx):
     """QDQ from the build's range table (edgecompile.quant): s8 activations, per-channel s8 weights."""
-    from edgecompile.quant.qdq import quantize
+    from edgecompile.quant.qdq import is_quantized, quantize
     from edgecompile.quant.sources import data_sha256
     from edgecompile.quant.table import calibrate
 
+    if is_quantized(ctx.model):  # already int8: keep its own scales
+        return ctx.model
     table = ctx.ranges
     if table is None:  # called outside `build`: calibrate here, through the same cache
         table, _ = calibrate(ctx.model, ctx.calib, data_sha256(ctx.calib), ctx.options.get("calib_method", "minmax"))
