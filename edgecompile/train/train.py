@@ -170,7 +170,8 @@ def fit(cfg: TrainConfig, net=None, data=None, record: dict | None = None) -> di
         start_epoch, seconds = state["epoch"], state["seconds"]
         history, step_loss = prev.get("history", []), state["step_loss"]
 
-    model = torch.nn.parallel.DistributedDataParallel(net) if world > 1 else net
+    ddp_devices = [torch.cuda.current_device()] if device.startswith("cuda") else None
+    model = torch.nn.parallel.DistributedDataParallel(net, device_ids=ddp_devices) if world > 1 else net
     amp = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(cfg.amp)
     scaler = torch.amp.GradScaler("cuda") if cfg.amp == "fp16" else None
     writer = None
@@ -179,15 +180,13 @@ def fit(cfg: TrainConfig, net=None, data=None, record: dict | None = None) -> di
 
         if not cfg.resume:  # a replaced run (--force) starts a clean curve
             shutil.rmtree(Path(cfg.out) / "tb", ignore_errors=True)
-
         writer = ScalarWriter(Path(cfg.out) / "tb")
 
     # --- the loop
-    epoch = start_epoch
     for epoch in range(start_epoch, cfg.epochs):
         if cfg.stop_after is not None and epoch - start_epoch >= cfg.stop_after:
             break
-        t0, model_losses = time.perf_counter(), []
+        t0, epoch_losses = time.perf_counter(), []
         model.train()
         for i, (x, y) in enumerate(data.batches(epoch, cfg.batch_size, cfg.seed, rank, world)):
             x, y = x.to(device), y.to(device)
@@ -207,13 +206,13 @@ def fit(cfg: TrainConfig, net=None, data=None, record: dict | None = None) -> di
                 dist.all_reduce(logged)
                 logged /= world
             step_loss.append(float(logged))
-            model_losses.append(float(logged))
+            epoch_losses.append(float(logged))
             if writer:
                 writer.scalar("train/loss", step_loss[-1], epoch * steps + i)
                 writer.scalar("train/lr", sched.get_last_lr()[0], epoch * steps + i)
         seconds += time.perf_counter() - t0
         acc = evaluate(net, data.x_test, data.y_test, device)
-        history.append({"epoch": epoch + 1, "loss": sum(model_losses) / max(1, len(model_losses)),
+        history.append({"epoch": epoch + 1, "loss": sum(epoch_losses) / max(1, len(epoch_losses)),
                         "test_accuracy": acc, "lr": sched.get_last_lr()[0], "seconds": round(seconds, 3)})
         if writer:
             writer.scalar("test/accuracy", acc, (epoch + 1) * steps)
