@@ -92,6 +92,7 @@ def _manifest(prof, precision, loaded, norm, result, calib_info, parity, tol) ->
         "calibration": calib_info,
         "parity": parity,
         "backend_details": result.extra,
+        "model_metadata": loaded.metadata,  # e.g. preprocessing and class names from a training run
     }
 
 

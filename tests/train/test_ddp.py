@@ -7,6 +7,8 @@ all-reduce (each rank takes half of every global batch of 64).
 import numpy as np
 import pytest
 
+from conftest import need_tool
+
 STEP_LOSS_TOL = 1e-4
 
 
@@ -31,13 +33,12 @@ def test_two_processes_match_one(tmp_path):
 @pytest.mark.slow
 def test_torchrun_module_entry(tmp_path):
     """`torchrun --nproc-per-node 2 -m edgecompile.train.train ...`: the documented multi-process form."""
-    import shutil
     import subprocess
     import sys
 
     from edgecompile.train import bundle
 
-    torchrun = shutil.which("torchrun") or pytest.skip("torchrun is not on PATH")
+    torchrun = need_tool("torchrun", "train")
     res = subprocess.run([torchrun, "--nproc-per-node", "2", "-m", "edgecompile.train.train", "--arch", "mlp",
                           "--epochs", "1", "--out", str(tmp_path / "r")], capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]
