@@ -42,10 +42,6 @@ OVERRIDES: dict[tuple[str, str], Bounds] = {}  # (backend, precision) -> Bounds,
 # Known failures of other backends on the real models, measured; strict: a fix turns them into
 # XPASS failures, so the entry must then be removed. (backend, precision or "*", model stem) -> why
 KNOWN = {
-    ("c", "int8", "kws_ref_model_float32"):
-        "the c backend's int8 needs every Conv input from a DequantizeLinear; KWS's weight-only DQ breaks that",
-    ("c", "int8", "pretrainedResnet"):
-        "the c backend's int8 rejects ResNet-8's QDQ graph: a QuantizeLinear of a value no integer kernel produces",
 }
 
 

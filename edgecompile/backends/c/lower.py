@@ -131,12 +131,14 @@ class Lowering:
             dtype = str(helper.tensor_dtype_to_np_dtype(vi.type.tensor_type.elem_type))
             shape = self.shape(vi.name)
             users = consumers.get(vi.name, [])
-            if self.qdq and dtype == "float32" and users and all(u.op_type == "QuantizeLinear" for u in users):
-                s, z = self._qparams(users[0])
+            qs = self._input_quantizers(vi.name, consumers) if self.qdq and dtype == "float32" else []
+            if qs:
+                s, z = self._qparams(qs[0])
                 t = self.g.tensor(_cname(vi.name), shape, "int8", scale=s, zp=z, onnx_name=vi.name)
                 self.io_quant[vi.name] = (s, z)
                 for u in users:
-                    self.values[u.output[0]] = ("t", t.name)
+                    if u.op_type == "QuantizeLinear":
+                        self.values[u.output[0]] = ("t", t.name)
             elif dtype in ("float32", "int8"):
                 t = self.g.tensor(_cname(vi.name), shape, dtype, onnx_name=vi.name)
                 if dtype == "int8":
@@ -145,6 +147,30 @@ class Lowering:
                 raise UnsupportedOpError(f"c: graph input '{vi.name}' has type {dtype}; only float32 and int8 are supported.")
             self.values[vi.name] = ("t", t.name)
             self.g.inputs.append(t.name)
+
+    def _input_quantizers(self, name, consumers) -> list:
+        """The QuantizeLinear nodes that read a float graph input, directly or through layout ops.
+
+        tf2onnx keeps TFLite's NHWC input and transposes it to NCHW; the quantizer then puts its
+        QuantizeLinear after that Transpose. Quantizing commutes with moving bytes, so the caller
+        quantizes the input itself and the layout ops run on int8 (free: aliases). Empty when any
+        reader is something else or the quantizers disagree (then the input stays float)."""
+        found, todo = [], [name]
+        while todo:
+            value = todo.pop()
+            users = consumers.get(value, [])
+            if not users:
+                return []
+            for n in users:
+                if n.op_type == "QuantizeLinear" and n.input[0] == value:
+                    found.append(n)
+                elif n.op_type in VIEW_OPS | {"Transpose"} and n.input[0] == value:
+                    todo.append(n.output[0])
+                else:
+                    return []
+        if not found or len({self._qparams(q) for q in found}) != 1:
+            return []
+        return found
 
     def _input_qparams(self, name, consumers):
         """Scale/zero point of an int8 graph input: from the DequantizeLinear that reads it."""

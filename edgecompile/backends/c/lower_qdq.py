@@ -57,6 +57,8 @@ def lower(low, node):
             low.values[out] = ("t", materialize(low, v, node, s, z))
         elif kind == "dq" and _same(low.g.tensors[v], s, z):  # Q(DQ(x)) with the same numbers: x itself
             low.values[out] = ("t", v)
+        elif kind == "t" and low.g.tensors[v].dtype == "int8" and _same(low.g.tensors[v], s, z):
+            low.values[out] = ("t", v)  # a caller-quantized graph input seen through layout ops (Lowering.inputs)
         elif kind == "dq":  # requantize
             p = Pending("unary", node, [v])
             low.values[out] = ("t", materialize(low, p, node, s, z))
