@@ -202,7 +202,7 @@ class Lowering:
                 raise UnsupportedOpError(f"c: graph output '{vi.name}' is not computed by a supported kernel "
                                          f"(a float result in a QDQ graph must end in QuantizeLinear/DequantizeLinear).")
             name = self.g.need(val, identity(len(self.g.tensors[val].shape)))
-            if name in self.g.inputs or any(o.kind == "alias" and o.outputs[0] == name and o.inputs[0] in self.g.inputs
+            if name in self.g.inputs or name in self.g.outputs or any(o.kind == "alias" and o.outputs[0] == name and o.inputs[0] in self.g.inputs
                                             for o in self.g.ops):
                 out = self.g.like(name)
                 self.g.add("copy", [name], [out.name], source="output copy")
