@@ -29,7 +29,7 @@ def mlp(in_shape, num_classes: int, width: int = 128) -> nn.Module:
                          nn.Linear(width, width // 2), nn.ReLU(), nn.Linear(width // 2, num_classes))
 
 
-def tinycnn(in_shape, num_classes: int, width: int = 16) -> nn.Module:
+def tinycnn(in_shape, num_classes: int, width: int = 32) -> nn.Module:
     """Three 3x3 conv blocks, pooling to about 4x4, then a Linear after a flatten (no global pool)."""
     c, h, w = in_shape
     layers = _bn_relu(c, width) + _bn_relu(width, 2 * width) + [nn.MaxPool2d(2)]
@@ -97,7 +97,7 @@ def resnet8(in_shape, num_classes: int, width: int = 16) -> nn.Module:
 # name -> (builder, default width); the CLI lists these names
 ARCHS = {
     "mlp": (mlp, 128),
-    "tinycnn": (tinycnn, 16),
+    "tinycnn": (tinycnn, 32),  # 32: a 50% prune still keeps accuracy within 1 point on digits
     "dscnn": (dscnn, 64),
     "mobilenet-tiny": (mobilenet_tiny, 16),
     "resnet8": (resnet8, 16),
