@@ -44,8 +44,30 @@ static uint32_t ec_sxtab16_ror8(uint32_t a, uint32_t v) {
   return r;
 }
 
+#endif
+"""
+
+REQ = """#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
 static int8_t ec_req(int32_t acc, int32_t mult, int32_t shift, int32_t out_zp, int32_t amin, int32_t amax) {
   return ec_sat8(ec_mbqm(acc, mult, shift) + out_zp, amin, amax);
+}
+
+#endif
+"""
+
+REQF = """#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
+/* ec_req when the layer's every shift is in [-22, -1] (emit() checks; the usual case for convolutions):
+ * no left shift, and RoundingDivideByPOT by e = -shift without its mask/threshold/compare. Bit-exact:
+ * with h = 2^(e-1), s = (x < 0), r = x mod 2^e, TFLite returns floor(x / 2^e) + (r > h - 1 + s), and
+ * r > h - 1 + s <=> r + h - s >= 2^e <=> floor((r + h - s) / 2^e) == 1 (0 <= r + h - s < 2^(e+1)), so
+ * the result is floor((x + h - s) / 2^e): one add of h, one of x >> 31, one arithmetic shift. x + h
+ * overflows only for x > 2^31 - 1 - h, so it saturates (QADD) to 2^31 - 1; both the true and the
+ * saturated quotient are then >= 2^(31-e) - 1 >= 511 (e <= 22), clamped to the same int8 by SSAT. */
+static int8_t ec_reqf(int32_t acc, int32_t mult, int32_t shift, int32_t out_zp, int32_t amin, int32_t amax) {
+  const int32_t x = ec_srdhm_ns(acc, mult);
+  const int e = (int)-shift;
+  const int32_t v = __ssat(((__qadd(x, (int32_t)(UINT32_C(1) << (e - 1))) + (x >> 31)) >> e) + out_zp, 8);
+  return (int8_t)(v < amin ? amin : (v > amax ? amax : v));
 }
 #endif
 """
@@ -259,20 +281,31 @@ def emit(e, op, i):
     x, y = e.buf(op.inputs[0], const=True), e.buf(op.outputs[0])
     tail = (f"{e.const(f'b{i}', a['b'])}, {e.const(f'm{i}', a['mult'])}, {e.const(f's{i}', a['shift'])}, "
             f"{a['in_off']}, {a['out_zp']}, {a['act'][0]}, {a['act'][1]}")
+    fast = bool(np.all((a["shift"] <= -1) & (a["shift"] >= -22)))
+
+    def kern(name, src):  # layers with a shift outside [-22, -1] get a copy with the general ec_req, ec_<name>_any
+        e.kernel("conv_simd_reqf" if fast else "conv_simd_req", REQF if fast else REQ)
+        if fast:
+            src = src.replace("ec_req(", "ec_reqf(")
+        else:
+            name, src = name + "_any", src.replace(f"ec_{name}(", f"ec_{name}_any(")
+        e.kernel(name, src)
+        return f"ec_{name}"
+
     if depthwise:
         # OHWI (C, kh, kw, 1) -> HWC for the SIMD kernel; the preprocessor keeps one of the two copies
-        e.kernel("dwconv_s8_simd", DEPTHWISE)
+        fn = kern("dwconv_s8_simd", DEPTHWISE)
         w_hwc = e.const(f"wd{i}", np.ascontiguousarray(a["w"].reshape(g["oc"], g["kh"] * g["kw"]).T), guard=SIMD)
         w_ohwi = e.const(f"w{i}", a["w"], guard=f"!({SIMD})", count=False)
         return (f"\n#if {SIMD}\n"
-                f"  ec_dwconv_s8_simd({x}, {y}, &{geo}, {w_hwc}, {tail});\n#else\n"
+                f"  {fn}({x}, {y}, &{geo}, {w_hwc}, {tail});\n#else\n"
                 f"  ec_conv_s8({x}, {y}, &{geo}, {w_ohwi}, {tail});\n#endif")
     if g["ic"] % 4 == 0:
-        e.kernel("conv_s8_simd4", PACKED)
+        fn = kern("conv_s8_simd4", PACKED)
         w_pk = e.const(f"wp{i}", pack4(a["w"]), guard=SIMD)
         w_ohwi = e.const(f"w{i}", a["w"], guard=f"!({SIMD})", count=False)
-        return (f"\n#if {SIMD}\n  ec_conv_s8_simd4({x}, {y}, &{geo}, {w_pk}, {tail});\n#else\n"
+        return (f"\n#if {SIMD}\n  {fn}({x}, {y}, &{geo}, {w_pk}, {tail});\n#else\n"
                 f"  ec_conv_s8({x}, {y}, &{geo}, {w_ohwi}, {tail});\n#endif")
-    e.kernel("conv_s8_simd", DENSE)
+    fn = kern("conv_s8_simd", DENSE)
     args = f"{x}, {y}, &{geo}, {e.const(f'w{i}', a['w'])}, {tail}"
-    return f"\n#if {SIMD}\n  ec_conv_s8_simd({args});\n#else\n  ec_conv_s8({args});\n#endif"
+    return f"\n#if {SIMD}\n  {fn}({args});\n#else\n  ec_conv_s8({args});\n#endif"
