@@ -69,7 +69,9 @@ class Artifact:
         return self.path / name
 
     def size_bytes(self) -> int:
-        return sum((self.path / f).stat().st_size for f in self.manifest["files"])
+        """What deploying it costs: flash for generated C (its sources are text), else the files."""
+        flash = self.manifest.get("backend_details", {}).get("flash_bytes")
+        return int(flash) if flash else sum((self.path / f).stat().st_size for f in self.manifest["files"])
 
     def verify_files(self) -> None:
         for name, digest in self.manifest["files"].items():
