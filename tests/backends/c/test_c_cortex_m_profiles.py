@@ -53,10 +53,11 @@ def test_simd_kernels_bit_exact_with_tflite_on_cortex_m4(name, seeds, tmp_path):
     spec_.loader.exec_module(mod)  # its TFLite reference-kernel runner
     art = _build(name, "cortex-m4", tmp_path)
     kernels = art.manifest["backend_details"]["kernels"]
-    assert "conv_s8_simd4" in kernels  # the packed SMLAD kernel (Cin % 4 == 0)
+    # the packed SMLAD kernel (Cin % 4 == 0); KWS's are all 1x1, stride 1: the 2x2-block GEMM
+    assert "conv_s8_simd4" in kernels or "pw_s8_simd" in kernels
     assert "conv_s8_simd" in kernels  # the any-Cin SMLAD kernel (KWS: Cin 1, ResNet-8: Cin 3)
     if name.startswith("kws"):
-        assert "dwconv_s8_simd" in kernels
+        assert "dwconv_s8_simd" in kernels and "pw_s8_simd" in kernels
     spec = art.inputs[0]
     xs = np.random.default_rng(7).integers(-128, 128, size=(seeds, *spec.shape), dtype=np.int8)
     ref = mod.reference(mlperf_model(name), xs)

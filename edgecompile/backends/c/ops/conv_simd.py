@@ -62,11 +62,11 @@ REQF = """#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
  * r > h - 1 + s <=> r + h - s >= 2^e <=> floor((r + h - s) / 2^e) == 1 (0 <= r + h - s < 2^(e+1)), so
  * the result is floor((x + h - s) / 2^e): one add of h, one of x >> 31, one arithmetic shift. x + h
  * overflows only for x > 2^31 - 1 - h, so it saturates (QADD) to 2^31 - 1; both the true and the
- * saturated quotient are then >= 2^(31-e) - 1 >= 511 (e <= 22), clamped to the same int8 by SSAT. */
+ * saturated quotient are then >= 2^(31-e) - 1 >= 511 (e <= 22), clamped to the same int8. */
 static int8_t ec_reqf(int32_t acc, int32_t mult, int32_t shift, int32_t out_zp, int32_t amin, int32_t amax) {
   const int32_t x = ec_srdhm_ns(acc, mult);
   const int e = (int)-shift;
-  const int32_t v = __ssat(((__qadd(x, (int32_t)(UINT32_C(1) << (e - 1))) + (x >> 31)) >> e) + out_zp, 8);
+  const int32_t v = ((__qadd(x, (int32_t)(UINT32_C(1) << (e - 1))) + (x >> 31)) >> e) + out_zp;
   return (int8_t)(v < amin ? amin : (v > amax ? amax : v));
 }
 #endif
@@ -144,6 +144,18 @@ static void ec_conv_s8_simd(const int8_t* x, int8_t* y, const ec_conv_geo* g, co
 """
 
 DEPTHWISE = """#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
+/* one tap for four channels: SMLABB/SMLATT on the even and odd int16 lanes */
+#define EC_DWTAP(xq, wq)                                                                   \
+  do {                                                                                     \
+    const uint32_t x4_ = ec_ld4(xq), w4_ = ec_ld4(wq);                                     \
+    const uint32_t xe_ = __sxtab16(off2, x4_), xo_ = ec_sxtab16_ror8(off2, x4_);           \
+    const uint32_t we_ = __sxtb16(w4_), wo_ = ec_sxtb16_ror8(w4_);                         \
+    a0 = __smlabb((int32_t)xe_, (int32_t)we_, a0);                                         \
+    a2 = __smlatt((int32_t)xe_, (int32_t)we_, a2);                                         \
+    a1 = __smlabb((int32_t)xo_, (int32_t)wo_, a1);                                         \
+    a3 = __smlatt((int32_t)xo_, (int32_t)wo_, a3);                                         \
+  } while (0)
+
 static void ec_dwconv_s8_simd(const int8_t* x, int8_t* y, const ec_conv_geo* g, const int8_t* w_hwc,
                               const int32_t* bias, const int32_t* mult, const int32_t* shift, int32_t in_off,
                               int32_t out_zp, int32_t amin, int32_t amax) {
@@ -159,11 +171,26 @@ static void ec_dwconv_s8_simd(const int8_t* x, int8_t* y, const ec_conv_geo* g, 
       const int8_t* xs = x + ((int32_t)(iy0 + ky0) * g->iw + ix0 + kx0) * ch;
       const int8_t* ws = w_hwc + (ky0 * kw + kx0) * ch;
       int8_t* yp = y + ((int32_t)oy * g->ow + ox) * ch;
+      const int full3 = g->kh == 3 && kw == 3 && ky1 - ky0 == 3 && kx1 - kx0 == 3;
       for (c = 0; c < ch; c += 4) { /* ch is a multiple of 4 */
         int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
         const int8_t* xr = xs + c;
         const int8_t* wr = ws + c;
-        for (ky = ky0; ky < ky1; ++ky, xr += g->iw * ch, wr += kw * ch) {
+        if (full3) { /* a 3x3 window inside the input: the nine taps without loop or bound arithmetic */
+          const int xrow = g->iw * ch - 2 * ch;
+          EC_DWTAP(xr, wr);
+          EC_DWTAP(xr + ch, wr + ch);
+          EC_DWTAP(xr + 2 * ch, wr + 2 * ch);
+          xr += 2 * ch + xrow, wr += 3 * ch;
+          EC_DWTAP(xr, wr);
+          EC_DWTAP(xr + ch, wr + ch);
+          EC_DWTAP(xr + 2 * ch, wr + 2 * ch);
+          xr += 2 * ch + xrow, wr += 3 * ch;
+          EC_DWTAP(xr, wr);
+          EC_DWTAP(xr + ch, wr + ch);
+          EC_DWTAP(xr + 2 * ch, wr + 2 * ch);
+        }
+        for (ky = full3 ? ky1 : ky0; ky < ky1; ++ky, xr += g->iw * ch, wr += kw * ch) {
           const int8_t* xp = xr;
           const int8_t* wp = wr;
           for (kx = kx0; kx < kx1; ++kx, xp += ch, wp += ch) {
@@ -254,6 +281,58 @@ static void ec_conv_s8_simd4(const int8_t* x, int8_t* y, const ec_conv_geo* g, c
 #endif
 """
 
+POINTWISE = """#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
+/* 1x1, stride 1, no padding, Cin % 4 == 0, Cout even: a GEMM over pixels. Two pixels by two output channels
+ * per pass (CMSIS-NN's 2x2 block): each weight word is widened once for both pixels. Every tap is inside the
+ * input, so the input offset is folded into the bias at compile time (sum (x + off) w = sum x w + off sum w,
+ * exact in int32) and x is widened with plain SXTB16. Weights: output-channel pairs interleaved per 4 bytes. */
+static void ec_pw_s8_simd(const int8_t* x, int8_t* y, const ec_conv_geo* g, const int8_t* wpk, const int32_t* bias,
+                          const int32_t* mult, const int32_t* shift, int32_t out_zp, int32_t amin, int32_t amax) {
+  const int32_t npix = (int32_t)g->oh * g->ow, ic = g->ic, oc = g->oc;
+  int32_t p, o;
+  for (p = 0; p < npix; p += 2) {
+    const int8_t* const x0 = x + p * ic;
+    const int32_t d = p + 1 < npix ? ic : 0; /* an odd last pixel is computed twice, stored once */
+    int8_t* const y0 = y + p * oc;
+    for (o = 0; o < oc; o += 2) {
+      int32_t a00 = bias[o], a01 = bias[o + 1], a10 = a00, a11 = a01;
+      const int8_t* xp = x0;
+      const int8_t* wp = wpk + o * ic;
+      const int8_t* const end = x0 + ic;
+      while (xp < end) {
+        const uint32_t u = ec_ld4(xp), v = ec_ld4(xp + d);
+        const uint32_t ue = __sxtb16(u), uo = ec_sxtb16_ror8(u), ve = __sxtb16(v), vo = ec_sxtb16_ror8(v);
+        uint32_t w = ec_ld4(wp), we = __sxtb16(w), wo = ec_sxtb16_ror8(w);
+        a00 = __smlad(we, ue, a00);
+        a00 = __smlad(wo, uo, a00);
+        a10 = __smlad(we, ve, a10);
+        a10 = __smlad(wo, vo, a10);
+        w = ec_ld4(wp + 4), we = __sxtb16(w), wo = ec_sxtb16_ror8(w);
+        a01 = __smlad(we, ue, a01);
+        a01 = __smlad(wo, uo, a01);
+        a11 = __smlad(we, ve, a11);
+        a11 = __smlad(wo, vo, a11);
+        xp += 4;
+        wp += 8;
+      }
+      y0[o] = ec_req(a00, mult[o], shift[o], out_zp, amin, amax);
+      y0[o + 1] = ec_req(a01, mult[o + 1], shift[o + 1], out_zp, amin, amax);
+      if (d) {
+        y0[oc + o] = ec_req(a10, mult[o], shift[o], out_zp, amin, amax);
+        y0[oc + o + 1] = ec_req(a11, mult[o + 1], shift[o + 1], out_zp, amin, amax);
+      }
+    }
+  }
+}
+#endif
+"""
+
+
+def pack2(w: np.ndarray) -> np.ndarray:
+    """(O, I) weights, O even and I % 4 == 0 -> output-channel pairs interleaved per 4 bytes."""
+    o, n = w.shape
+    return np.ascontiguousarray(w.reshape(o // 2, 2, n // 4, 4).transpose(0, 2, 1, 3).reshape(o, n))
+
 
 def pack4(w: np.ndarray) -> np.ndarray:
     """OHWI weights -> blocks of 4 output channels interleaved per 4 bytes of the H*W*I axis (the leftover
@@ -279,8 +358,6 @@ def emit(e, op, i):
     e.kernel("conv_simd_common", COMMON)
     geo = f"ec_geo{i}"
     x, y = e.buf(op.inputs[0], const=True), e.buf(op.outputs[0])
-    tail = (f"{e.const(f'b{i}', a['b'])}, {e.const(f'm{i}', a['mult'])}, {e.const(f's{i}', a['shift'])}, "
-            f"{a['in_off']}, {a['out_zp']}, {a['act'][0]}, {a['act'][1]}")
     fast = bool(np.all((a["shift"] <= -1) & (a["shift"] >= -22)))
 
     def kern(name, src):  # layers with a shift outside [-22, -1] get a copy with the general ec_req, ec_<name>_any
@@ -292,6 +369,23 @@ def emit(e, op, i):
         e.kernel(name, src)
         return f"ec_{name}"
 
+    pointwise = (g["groups"] == 1 and g["kh"] == g["kw"] == g["sh"] == g["sw"] == 1 and g["pt"] == g["pl"] == 0
+                 and g["ih"] == g["oh"] and g["iw"] == g["ow"] and g["ic"] % 4 == 0 and g["oc"] % 2 == 0)
+    if pointwise:
+        fn = kern("pw_s8_simd", POINTWISE)
+        w2 = a["w"].reshape(g["oc"], g["ic"]).astype(np.int64)
+        bias_f = a["b"].astype(np.int64) + int(a["in_off"]) * w2.sum(axis=1)
+        assert np.all(np.abs(bias_f) < 2**31 - 2**24)
+        w_pk = e.const(f"wq{i}", pack2(a["w"].reshape(g["oc"], g["ic"])), guard=SIMD)
+        b_f = e.const(f"bq{i}", bias_f.astype(np.int32), guard=SIMD)
+        w_ohwi = e.const(f"w{i}", a["w"], guard=f"!({SIMD})", count=False)
+        b = e.const(f"b{i}", a["b"], guard=f"!({SIMD})", count=False)
+        m, sh = e.const(f"m{i}", a["mult"]), e.const(f"s{i}", a["shift"])
+        act = f"{a['out_zp']}, {a['act'][0]}, {a['act'][1]}"
+        return (f"\n#if {SIMD}\n  {fn}({x}, {y}, &{geo}, {w_pk}, {b_f}, {m}, {sh}, "
+                f"{act});\n#else\n  ec_conv_s8({x}, {y}, &{geo}, {w_ohwi}, {b}, {m}, {sh}, {a['in_off']}, {act});\n#endif")
+    tail = (f"{e.const(f'b{i}', a['b'])}, {e.const(f'm{i}', a['mult'])}, {e.const(f's{i}', a['shift'])}, "
+            f"{a['in_off']}, {a['out_zp']}, {a['act'][0]}, {a['act'][1]}")
     if depthwise:
         # OHWI (C, kh, kw, 1) -> HWC for the SIMD kernel; the preprocessor keeps one of the two copies
         fn = kern("dwconv_s8_simd", DEPTHWISE)
