@@ -281,51 +281,114 @@ static void ec_conv_s8_simd4(const int8_t* x, int8_t* y, const ec_conv_geo* g, c
 #endif
 """
 
-POINTWISE = """#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
-/* 1x1, stride 1, no padding, Cin % 4 == 0, Cout even: a GEMM over pixels. Two pixels by two output channels
- * per pass (CMSIS-NN's 2x2 block): each weight word is widened once for both pixels. Every tap is inside the
- * input, so the input offset is folded into the bias at compile time (sum (x + off) w = sum x w + off sum w,
- * exact in int32) and x is widened with plain SXTB16. Weights: output-channel pairs interleaved per 4 bytes. */
-static void ec_pw_s8_simd(const int8_t* x, int8_t* y, const ec_conv_geo* g, const int8_t* wpk, const int32_t* bias,
-                          const int32_t* mult, const int32_t* shift, int32_t out_zp, int32_t amin, int32_t amax) {
-  const int32_t npix = (int32_t)g->oh * g->ow, ic = g->ic, oc = g->oc;
-  int32_t p, o;
-  for (p = 0; p < npix; p += 2) {
-    const int8_t* const x0 = x + p * ic;
-    const int32_t d = p + 1 < npix ? ic : 0; /* an odd last pixel is computed twice, stored once */
-    int8_t* const y0 = y + p * oc;
-    for (o = 0; o < oc; o += 2) {
-      int32_t a00 = bias[o], a01 = bias[o + 1], a10 = a00, a11 = a01;
-      const int8_t* xp = x0;
-      const int8_t* wp = wpk + o * ic;
-      const int8_t* const end = x0 + ic;
-      while (xp < end) {
-        const uint32_t u = ec_ld4(xp), v = ec_ld4(xp + d);
-        const uint32_t ue = __sxtb16(u), uo = ec_sxtb16_ror8(u), ve = __sxtb16(v), vo = ec_sxtb16_ror8(v);
-        uint32_t w = ec_ld4(wp), we = __sxtb16(w), wo = ec_sxtb16_ror8(w);
-        a00 = __smlad(we, ue, a00);
-        a00 = __smlad(wo, uo, a00);
-        a10 = __smlad(we, ve, a10);
-        a10 = __smlad(wo, vo, a10);
-        w = ec_ld4(wp + 4), we = __sxtb16(w), wo = ec_sxtb16_ror8(w);
-        a01 = __smlad(we, ue, a01);
-        a01 = __smlad(wo, uo, a01);
-        a11 = __smlad(we, ve, a11);
-        a11 = __smlad(wo, vo, a11);
-        xp += 4;
-        wp += 8;
-      }
-      y0[o] = ec_req(a00, mult[o], shift[o], out_zp, amin, amax);
-      y0[o + 1] = ec_req(a01, mult[o + 1], shift[o + 1], out_zp, amin, amax);
-      if (d) {
-        y0[oc + o] = ec_req(a10, mult[o], shift[o], out_zp, amin, amax);
-        y0[oc + o + 1] = ec_req(a11, mult[o + 1], shift[o + 1], out_zp, amin, amax);
-      }
+MM2 = """#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
+/* GEMM rows of k int8 (k % 4 == 0) for two pixels u, v by two output channels per pass (CMSIS-NN's 2x2 block):
+ * each weight word is widened once for both pixels. The input offset is folded into the bias at compile time
+ * (sum (x + off) w = sum x w + off sum w, exact in int32), so x is widened with plain SXTB16. Weights: output
+ * channel pairs interleaved per 4 bytes. y1 == NULL: v is u again and only y0 is stored. */
+#if defined(__GNUC__)
+__attribute__((noinline)) /* inlined, gcc spills the block's fourteen live registers */
+#endif
+static void ec_mm2_s8(const int8_t* u0, const int8_t* v0, int32_t k, int8_t* y0, int8_t* y1, int32_t oc,
+                      const int8_t* wpk, const int32_t* bias, const int32_t* mult, const int32_t* shift,
+                      int32_t out_zp, int32_t amin, int32_t amax) {
+  int32_t o;
+  for (o = 0; o < oc; o += 2) {
+    int32_t a00 = bias[o], a01 = bias[o + 1], a10 = a00, a11 = a01;
+    const int8_t* xp = u0;
+    const int8_t* yp = v0;
+    const int8_t* wp = wpk + o * k;
+    const int8_t* const end = u0 + k;
+    while (xp < end) {
+      const uint32_t u = ec_ld4(xp), v = ec_ld4(yp);
+      const uint32_t ue = __sxtb16(u), uo = ec_sxtb16_ror8(u), ve = __sxtb16(v), vo = ec_sxtb16_ror8(v);
+      uint32_t w = ec_ld4(wp), we = __sxtb16(w), wo = ec_sxtb16_ror8(w);
+      a00 = __smlad(we, ue, a00);
+      a00 = __smlad(wo, uo, a00);
+      a10 = __smlad(we, ve, a10);
+      a10 = __smlad(wo, vo, a10);
+      w = ec_ld4(wp + 4), we = __sxtb16(w), wo = ec_sxtb16_ror8(w);
+      a01 = __smlad(we, ue, a01);
+      a01 = __smlad(wo, uo, a01);
+      a11 = __smlad(we, ve, a11);
+      a11 = __smlad(wo, vo, a11);
+      xp += 4;
+      yp += 4;
+      wp += 8;
+    }
+    y0[o] = ec_req(a00, mult[o], shift[o], out_zp, amin, amax);
+    y0[o + 1] = ec_req(a01, mult[o + 1], shift[o + 1], out_zp, amin, amax);
+    if (y1) {
+      y1[o] = ec_req(a10, mult[o], shift[o], out_zp, amin, amax);
+      y1[o + 1] = ec_req(a11, mult[o + 1], shift[o + 1], out_zp, amin, amax);
     }
   }
 }
 #endif
 """
+
+PW = """#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
+/* 1x1, stride 1, no padding, Cin % 4 == 0, Cout even: a GEMM over pixels, two at a time. */
+static void ec_pw_s8_simd(const int8_t* x, int8_t* y, const ec_conv_geo* g, const int8_t* wpk, const int32_t* bias,
+                          const int32_t* mult, const int32_t* shift, int32_t out_zp, int32_t amin, int32_t amax) {
+  const int32_t npix = (int32_t)g->oh * g->ow, ic = g->ic, oc = g->oc;
+  int32_t p;
+  for (p = 0; p < npix; p += 2) {
+    const int two = p + 1 < npix; /* an odd last pixel is computed twice, stored once */
+    ec_mm2_s8(x + p * ic, x + (p + two) * ic, ic, y + p * oc, two ? y + (p + 1) * oc : 0, oc, wpk, bias, mult, shift,
+              out_zp, amin, amax);
+  }
+}
+#endif
+"""
+
+GATHER = """#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
+/* Dense convolutions whose Cin is not a multiple of 4 (first layers: KWS 1 channel, ResNet-8 3): each pixel's
+ * kh*kw*Cin window is gathered into a stack row of K4 bytes (K rounded up to 4; padded taps hold the input zero
+ * point, so that x + off is 0 there as in TFLite, and the K4 - K spare bytes meet zero weights), then the
+ * 2x2-block GEMM. */
+static void ec_im2row_s8(const int8_t* x, int8_t* row, const ec_conv_geo* g, int32_t p, int32_t k4, int8_t pad) {
+  const int oy = (int)(p / g->ow), ox = (int)(p % g->ow), ic = g->ic, kw = g->kw;
+  const int iy0 = oy * g->sh - g->pt, ix0 = ox * g->sw - g->pl;
+  const int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + kw > g->iw ? g->iw - ix0 : kw;
+  const int lead = kx0 * ic, run = (kx1 - kx0) * ic, trail = (kw - kx1) * ic;
+  int ky, c, k = 0;
+  for (ky = 0; ky < g->kh; ++ky) {
+    const int iy = iy0 + ky;
+    if (iy < 0 || iy >= g->ih) {
+      for (c = 0; c < kw * ic; ++c) row[k++] = pad;
+    } else { /* one contiguous run of the input row, padding either side */
+      const int8_t* xp = x + ((int32_t)iy * g->iw + ix0 + kx0) * ic;
+      for (c = 0; c < lead; ++c) row[k++] = pad;
+      for (c = 0; c < run; ++c) row[k++] = xp[c];
+      for (c = 0; c < trail; ++c) row[k++] = pad;
+    }
+  }
+  while (k < k4) row[k++] = 0;
+}
+#endif
+"""
+
+IM2ROW = """#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
+
+static void ec_conv_s8_im2row(const int8_t* x, int8_t* y, const ec_conv_geo* g, const int8_t* wpk, const int32_t* bias,
+                              const int32_t* mult, const int32_t* shift, int32_t in_off, int32_t out_zp, int32_t amin,
+                              int32_t amax) {
+  int8_t rows[2 * EC_IM2ROW_MAX];
+  const int32_t npix = (int32_t)g->oh * g->ow, oc = g->oc, k4 = ((int32_t)g->kh * g->kw * g->ic + 3) & ~3;
+  int32_t p;
+  for (p = 0; p < npix; p += 2) {
+    const int two = p + 1 < npix;
+    ec_im2row_s8(x, rows, g, p, k4, (int8_t)-in_off);
+    if (two) ec_im2row_s8(x, rows + k4, g, p + 1, k4, (int8_t)-in_off);
+    ec_mm2_s8(rows, two ? rows + k4 : rows, k4, y + p * oc, two ? y + (p + 1) * oc : 0, oc, wpk, bias, mult, shift,
+              out_zp, amin, amax);
+  }
+}
+#endif
+"""
+
+IM2ROW_MAX = 64  # bytes of one gathered window (two live on the stack)
 
 
 def pack2(w: np.ndarray) -> np.ndarray:
@@ -365,14 +428,17 @@ def emit(e, op, i):
         if fast:
             src = src.replace("ec_req(", "ec_reqf(")
         else:
-            name, src = name + "_any", src.replace(f"ec_{name}(", f"ec_{name}_any(")
+            for n in {name, "mm2_s8"}:
+                src = src.replace(f"ec_{n}(", f"ec_{n}_any(")
+            name += "_any"
         e.kernel(name, src)
         return f"ec_{name}"
 
     pointwise = (g["groups"] == 1 and g["kh"] == g["kw"] == g["sh"] == g["sw"] == 1 and g["pt"] == g["pl"] == 0
                  and g["ih"] == g["oh"] and g["iw"] == g["ow"] and g["ic"] % 4 == 0 and g["oc"] % 2 == 0)
     if pointwise:
-        fn = kern("pw_s8_simd", POINTWISE)
+        kern("mm2_s8", MM2)
+        fn = kern("pw_s8_simd", PW)
         w2 = a["w"].reshape(g["oc"], g["ic"]).astype(np.int64)
         bias_f = a["b"].astype(np.int64) + int(a["in_off"]) * w2.sum(axis=1)
         assert np.all(np.abs(bias_f) < 2**31 - 2**24)
@@ -384,6 +450,25 @@ def emit(e, op, i):
         act = f"{a['out_zp']}, {a['act'][0]}, {a['act'][1]}"
         return (f"\n#if {SIMD}\n  {fn}({x}, {y}, &{geo}, {w_pk}, {b_f}, {m}, {sh}, "
                 f"{act});\n#else\n  ec_conv_s8({x}, {y}, &{geo}, {w_ohwi}, {b}, {m}, {sh}, {a['in_off']}, {act});\n#endif")
+    k = g["kh"] * g["kw"] * g["ic"]
+    if g["groups"] == 1 and g["ic"] % 4 and g["oc"] % 2 == 0 and k <= IM2ROW_MAX:
+        k4 = (k + 3) // 4 * 4
+        e.kernel("im2row_max", f"#define EC_IM2ROW_MAX {IM2ROW_MAX}\n")
+        e.kernel("im2row_s8", GATHER)
+        kern("mm2_s8", MM2)
+        fn = kern("conv_s8_im2row", IM2ROW)
+        w2 = np.zeros((g["oc"], k4), np.int8)
+        w2[:, :k] = a["w"].reshape(g["oc"], k)
+        bias_f = a["b"].astype(np.int64) + int(a["in_off"]) * w2.astype(np.int64).sum(axis=1)
+        assert np.all(np.abs(bias_f) < 2**31 - 2**24)
+        w_pk = e.const(f"wq{i}", pack2(w2), guard=SIMD)
+        b_f = e.const(f"bq{i}", bias_f.astype(np.int32), guard=SIMD)
+        w_ohwi = e.const(f"w{i}", a["w"], guard=f"!({SIMD})", count=False)
+        b = e.const(f"b{i}", a["b"], guard=f"!({SIMD})", count=False)
+        m, sh = e.const(f"m{i}", a["mult"]), e.const(f"s{i}", a["shift"])
+        rest = f"{m}, {sh}, {a['in_off']}, {a['out_zp']}, {a['act'][0]}, {a['act'][1]}"
+        return (f"\n#if {SIMD}\n  {fn}({x}, {y}, &{geo}, {w_pk}, {b_f}, {rest});\n#else\n"
+                f"  ec_conv_s8({x}, {y}, &{geo}, {w_ohwi}, {b}, {rest});\n#endif")
     tail = (f"{e.const(f'b{i}', a['b'])}, {e.const(f'm{i}', a['mult'])}, {e.const(f's{i}', a['shift'])}, "
             f"{a['in_off']}, {a['out_zp']}, {a['act'][0]}, {a['act'][1]}")
     if depthwise:
