@@ -37,6 +37,34 @@ ADD_S8_FLAT = """static void ec_add_s8_flat(const int8_t* a, const int8_t* b, in
 }
 """
 
+# ADD_S8_FLAT when every shift is <= 0 (emit() checks; TFLite's input multipliers are <= 1/2, the output one
+# tiny): RoundingDivideByPOT(x, e) == (x + h + ((x >> 31) & nz)) >> e with h = 2^(e-1) and nz = -1 for e >= 1,
+# h = nz = 0 for e = 0. Proof for e >= 1, s = (x < 0), r = x mod 2^e: TFLite adds 1 to floor(x / 2^e) iff
+# r > 2^(e-1) - 1 + s, i.e. iff r + h - s >= 2^e, and 0 <= r + h - s < 2^(e+1), so the sum is
+# floor((x + h - s) / 2^e). No overflow: |x| < 2^29 here ((a + off) << 20 with |a + off| <= 255, SRDHM by a
+# multiplier < 1 never grows it, two of them summed) and h <= 2^30. Shifts and constants are loop-invariant,
+# hoisted into locals (int8_t stores may alias the parameter struct).
+ADD_S8_FLAT_RND = """static int32_t ec_rdbpot_h(int32_t x, int32_t h, int32_t nz, int e) {
+  return (x + h + ((x >> 31) & nz)) >> e;
+}
+
+static void ec_add_s8_flat_rnd(const int8_t* a, const int8_t* b, int8_t* y, int32_t n, const ec_add_q* q) {
+  const int32_t off1 = q->off1, off2 = q->off2, m1 = q->m1, m2 = q->m2, mo = q->mo, zp = q->out_zp;
+  const int32_t amin = q->amin, amax = q->amax;
+  const int ls = (int)q->left_shift, e1 = (int)-q->s1, e2 = (int)-q->s2, eo = (int)-q->so;
+  const int32_t h1 = (int32_t)((UINT32_C(1) << e1) >> 1), h2 = (int32_t)((UINT32_C(1) << e2) >> 1);
+  const int32_t ho = (int32_t)((UINT32_C(1) << eo) >> 1);
+  const int32_t nz1 = e1 ? -1 : 0, nz2 = e2 ? -1 : 0, nzo = eo ? -1 : 0;
+  int32_t i;
+  for (i = 0; i < n; ++i) {
+    const int32_t va = ec_rdbpot_h(ec_srdhm_ns((int32_t)((uint32_t)(a[i] + off1) << ls), m1), h1, nz1, e1);
+    const int32_t vb = ec_rdbpot_h(ec_srdhm_ns((int32_t)((uint32_t)(b[i] + off2) << ls), m2), h2, nz2, e2);
+    const int32_t v = ec_rdbpot_h(ec_srdhm_ns(va + vb, mo), ho, nzo, eo) + zp;
+    y[i] = (int8_t)(v < amin ? amin : (v > amax ? amax : v));
+  }
+}
+"""
+
 
 def _contiguous(dims, st) -> bool:
     acc = 1
@@ -78,6 +106,10 @@ def emit(e, op, i) -> str:
         n = 1
         for d in a["dims"]:
             n *= int(d)
+        if (q["left_shift"] == 20 and all(-31 < q[k] <= 0 for k in ("s1", "s2", "so"))
+                and all(abs(int(o)) <= 128 for o in a["offs"])):
+            e.kernel("add_s8_flat_rnd", ADD_S8_FLAT_RND)
+            return f"ec_add_s8_flat_rnd({args[0]}, {args[1]}, {y}, {n}, &{qs});"
         e.kernel("add_s8_flat", ADD_S8_FLAT)
         return f"ec_add_s8_flat({args[0]}, {args[1]}, {y}, {n}, &{qs});"
     e.kernel("add_s8", ADD_S8)
