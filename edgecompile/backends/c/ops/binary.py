@@ -43,15 +43,17 @@ ADD_S8_FLAT = """static void ec_add_s8_flat(const int8_t* a, const int8_t* b, in
 # r > 2^(e-1) - 1 + s, i.e. iff r + h - s >= 2^e, and 0 <= r + h - s < 2^(e+1), so the sum is
 # floor((x + h - s) / 2^e). No overflow: |x| < 2^29 here ((a + off) << 20 with |a + off| <= 255, SRDHM by a
 # multiplier < 1 never grows it, two of them summed) and h <= 2^30. Shifts and constants are loop-invariant,
-# hoisted into locals (int8_t stores may alias the parameter struct).
+# passed as arguments of an always-inline function, so that they are immediates at each call site.
 ADD_S8_FLAT_RND = """static int32_t ec_rdbpot_h(int32_t x, int32_t h, int32_t nz, int e) {
   return (x + h + ((x >> 31) & nz)) >> e;
 }
 
-static void ec_add_s8_flat_rnd(const int8_t* a, const int8_t* b, int8_t* y, int32_t n, const ec_add_q* q) {
-  const int32_t off1 = q->off1, off2 = q->off2, m1 = q->m1, m2 = q->m2, mo = q->mo, zp = q->out_zp;
-  const int32_t amin = q->amin, amax = q->amax;
-  const int ls = (int)q->left_shift, e1 = (int)-q->s1, e2 = (int)-q->s2, eo = (int)-q->so;
+#if defined(__GNUC__)
+__attribute__((always_inline)) /* each call site's constants become immediates: no spills in the loop */
+#endif
+static inline void ec_add_s8_flat_rnd(const int8_t* a, const int8_t* b, int8_t* y, int32_t n, int32_t off1,
+                                      int32_t off2, int ls, int32_t m1, int e1, int32_t m2, int e2, int32_t mo,
+                                      int eo, int32_t zp, int32_t amin, int32_t amax) {
   const int32_t h1 = (int32_t)((UINT32_C(1) << e1) >> 1), h2 = (int32_t)((UINT32_C(1) << e2) >> 1);
   const int32_t ho = (int32_t)((UINT32_C(1) << eo) >> 1);
   const int32_t nz1 = e1 ? -1 : 0, nz2 = e2 ? -1 : 0, nzo = eo ? -1 : 0;
@@ -100,8 +102,10 @@ def emit(e, op, i) -> str:
     e.kernel("fixedpoint", e.fixedpoint())
     e.kernel("add_q", ADD_Q)
     q = a["q"]
-    qs = e.struct("ec_add_q", f"aq{i}", [a["offs"][0], a["offs"][1], q["left_shift"], q["m1"], q["s1"], q["m2"], q["s2"],
-                                         q["mo"], q["so"], a["out_zp"], a["act"][0], a["act"][1]])
+
+    def struct():
+        return e.struct("ec_add_q", f"aq{i}", [a["offs"][0], a["offs"][1], q["left_shift"], q["m1"], q["s1"], q["m2"],
+                                               q["s2"], q["mo"], q["so"], a["out_zp"], a["act"][0], a["act"][1]])
     if flat:
         n = 1
         for d in a["dims"]:
@@ -109,8 +113,10 @@ def emit(e, op, i) -> str:
         if (q["left_shift"] == 20 and all(-31 < q[k] <= 0 for k in ("s1", "s2", "so"))
                 and all(abs(int(o)) <= 128 for o in a["offs"])):
             e.kernel("add_s8_flat_rnd", ADD_S8_FLAT_RND)
-            return f"ec_add_s8_flat_rnd({args[0]}, {args[1]}, {y}, {n}, &{qs});"
+            return (f"ec_add_s8_flat_rnd({args[0]}, {args[1]}, {y}, {n}, {a['offs'][0]}, {a['offs'][1]}, 20, "
+                    f"{q['m1']}, {-q['s1']}, {q['m2']}, {-q['s2']}, {q['mo']}, {-q['so']}, {a['out_zp']}, "
+                    f"{a['act'][0]}, {a['act'][1]});")
         e.kernel("add_s8_flat", ADD_S8_FLAT)
-        return f"ec_add_s8_flat({args[0]}, {args[1]}, {y}, {n}, &{qs});"
+        return f"ec_add_s8_flat({args[0]}, {args[1]}, {y}, {n}, &{struct()});"
     e.kernel("add_s8", ADD_S8)
-    return f"ec_add_s8({args[0]}, {args[1]}, {y}, &{s}, &{qs});"
+    return f"ec_add_s8({args[0]}, {args[1]}, {y}, &{s}, &{struct()});"
