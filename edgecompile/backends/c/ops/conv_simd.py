@@ -56,7 +56,7 @@ static int8_t ec_req(int32_t acc, int32_t mult, int32_t shift, int32_t out_zp, i
 """
 
 REQF = """#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
-/* ec_req when the layer's every shift is in [-22, -1] (emit() checks; the usual case for convolutions):
+/* ec_req when the layer's every shift is in [-22, -1] and |acc| < 2^30 (emit() checks; the usual case):
  * no left shift, and RoundingDivideByPOT by e = -shift without its mask/threshold/compare. Bit-exact:
  * with h = 2^(e-1), s = (x < 0), r = x mod 2^e, TFLite returns floor(x / 2^e) + (r > h - 1 + s), and
  * r > h - 1 + s <=> r + h - s >= 2^e <=> floor((r + h - s) / 2^e) == 1 (0 <= r + h - s < 2^(e+1)), so
@@ -64,7 +64,10 @@ REQF = """#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
  * overflows only for x > 2^31 - 1 - h, so it saturates (QADD) to 2^31 - 1; both the true and the
  * saturated quotient are then >= 2^(31-e) - 1 >= 511 (e <= 22), clamped to the same int8. */
 static int8_t ec_reqf(int32_t acc, int32_t mult, int32_t shift, int32_t out_zp, int32_t amin, int32_t amax) {
-  const int32_t x = ec_srdhm_ns(acc, mult);
+  /* SRDHM as one SMMULR: (2 acc * mult + 2^31) >> 32 == (acc * mult + 2^30) >> 31, and 2 acc fits in int32
+   * because emit() bounds |acc| < 2^30 (|bias| + taps * |x| * |w|) */
+  int32_t x;
+  __asm("smmulr %0, %1, %2" : "=r"(x) : "r"((int32_t)((uint32_t)acc << 1)), "r"(mult));
   const int e = (int)-shift;
   const int32_t v = ((__qadd(x, (int32_t)(UINT32_C(1) << (e - 1))) + (x >> 31)) >> e) + out_zp;
   return (int8_t)(v < amin ? amin : (v > amax ? amax : v));
@@ -421,7 +424,9 @@ def emit(e, op, i):
     e.kernel("conv_simd_common", COMMON)
     geo = f"ec_geo{i}"
     x, y = e.buf(op.inputs[0], const=True), e.buf(op.outputs[0])
-    fast = bool(np.all((a["shift"] <= -1) & (a["shift"] >= -22)))
+    taps = g["kh"] * g["kw"] * (g["ic"] // g["groups"])
+    acc_bound = int(np.abs(a["b"].astype(np.int64)).max(initial=0)) + 2 * taps * 255 * 128  # any folded bias too
+    fast = bool(np.all((a["shift"] <= -1) & (a["shift"] >= -22))) and acc_bound < 2**30
 
     def kern(name, src):  # layers with a shift outside [-22, -1] get a copy with the general ec_req, ec_<name>_any
         e.kernel("conv_simd_reqf" if fast else "conv_simd_req", REQF if fast else REQ)
