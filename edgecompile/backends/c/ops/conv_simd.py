@@ -75,6 +75,20 @@ static int8_t ec_reqf(int32_t acc, int32_t mult, int32_t shift, int32_t out_zp, 
 #endif
 """
 
+REQS = """#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
+/* ec_reqf for layers clamped to the whole int8 range (amin -128, amax 127: no activation, or a Relu whose output
+ * zero point is -128): the clamp is one SSAT */
+static int8_t ec_reqs(int32_t acc, int32_t mult, int32_t shift, int32_t out_zp, int32_t amin, int32_t amax) {
+  int32_t x;
+  const int e = (int)-shift;
+  __asm("smmulr %0, %1, %2" : "=r"(x) : "r"((int32_t)((uint32_t)acc << 1)), "r"(mult));
+  (void)amin;
+  (void)amax;
+  return (int8_t)__ssat(((__qadd(x, (int32_t)(UINT32_C(1) << (e - 1))) + (x >> 31)) >> e) + out_zp, 8);
+}
+#endif
+"""
+
 DENSE = """#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
 static void ec_conv_s8_simd(const int8_t* x, int8_t* y, const ec_conv_geo* g, const int8_t* w, const int32_t* bias,
                             const int32_t* mult, const int32_t* shift, int32_t in_off, int32_t out_zp, int32_t amin,
@@ -179,19 +193,13 @@ static void ec_dwconv_s8_simd(const int8_t* x, int8_t* y, const ec_conv_geo* g, 
         int32_t a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
         const int8_t* xr = xs + c;
         const int8_t* wr = ws + c;
-        if (full3) { /* a 3x3 window inside the input: the nine taps without loop or bound arithmetic */
-          const int xrow = g->iw * ch - 2 * ch;
-          EC_DWTAP(xr, wr);
-          EC_DWTAP(xr + ch, wr + ch);
-          EC_DWTAP(xr + 2 * ch, wr + 2 * ch);
-          xr += 2 * ch + xrow, wr += 3 * ch;
-          EC_DWTAP(xr, wr);
-          EC_DWTAP(xr + ch, wr + ch);
-          EC_DWTAP(xr + 2 * ch, wr + 2 * ch);
-          xr += 2 * ch + xrow, wr += 3 * ch;
-          EC_DWTAP(xr, wr);
-          EC_DWTAP(xr + ch, wr + ch);
-          EC_DWTAP(xr + 2 * ch, wr + 2 * ch);
+        if (full3) { /* a 3x3 window inside the input: three taps a row, no bound arithmetic */
+          const int8_t* const xe = xr + 3 * g->iw * ch;
+          for (; xr < xe; xr += g->iw * ch, wr += 3 * ch) {
+            EC_DWTAP(xr, wr);
+            EC_DWTAP(xr + ch, wr + ch);
+            EC_DWTAP(xr + 2 * ch, wr + 2 * ch);
+          }
         }
         for (ky = full3 ? ky1 : ky0; ky < ky1; ++ky, xr += g->iw * ch, wr += kw * ch) {
           const int8_t* xp = xr;
@@ -428,14 +436,17 @@ def emit(e, op, i):
     acc_bound = int(np.abs(a["b"].astype(np.int64)).max(initial=0)) + 2 * taps * 255 * 128  # any folded bias too
     fast = bool(np.all((a["shift"] <= -1) & (a["shift"] >= -22))) and acc_bound < 2**30
 
-    def kern(name, src):  # layers with a shift outside [-22, -1] get a copy with the general ec_req, ec_<name>_any
-        e.kernel("conv_simd_reqf" if fast else "conv_simd_req", REQF if fast else REQ)
-        if fast:
-            src = src.replace("ec_req(", "ec_reqf(")
-        else:
+    sat = fast and tuple(int(v) for v in a["act"]) == (-128, 127)
+
+    def kern(name, src):  # the requantization variants: ec_reqs (name), ec_reqf (name_c), general ec_req (name_any)
+        key, req, suffix = (("conv_simd_reqs", "ec_reqs(", "") if sat else ("conv_simd_reqf", "ec_reqf(", "_c") if fast
+                            else ("conv_simd_req", "ec_req(", "_any"))
+        e.kernel(key, {"conv_simd_reqs": REQS, "conv_simd_reqf": REQF, "conv_simd_req": REQ}[key])
+        src = src.replace("ec_req(", req)
+        if suffix:
             for n in {name, "mm2_s8"}:
-                src = src.replace(f"ec_{n}(", f"ec_{n}_any(")
-            name += "_any"
+                src = src.replace(f"ec_{n}(", f"ec_{n}{suffix}(")
+            name += suffix
         e.kernel(name, src)
         return f"ec_{name}"
 
