@@ -62,15 +62,17 @@ REQF = """#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
  * r > h - 1 + s <=> r + h - s >= 2^e <=> floor((r + h - s) / 2^e) == 1 (0 <= r + h - s < 2^(e+1)), so
  * the result is floor((x + h - s) / 2^e): one add of h, one of x >> 31, one arithmetic shift. x + h
  * overflows only for x > 2^31 - 1 - h, so it saturates (QADD) to 2^31 - 1; both the true and the
- * saturated quotient are then >= 2^(31-e) - 1 >= 511 (e <= 22), clamped to the same int8. */
-static int8_t ec_reqf(int32_t acc, int32_t mult, int32_t shift, int32_t out_zp, int32_t amin, int32_t amax) {
+ * saturated quotient are then >= 2^(31-e) - 1 >= 511 (e <= 22), clamped to the same int8. The per-channel
+ * shift comes packed at compile time as eh = h << 8 | e (h <= 2^21), so h and e cost one LSR, no arithmetic. */
+static int8_t ec_reqf(int32_t acc, int32_t mult, int32_t eh, int32_t out_zp, int32_t amin, int32_t amax) {
   /* SRDHM as one SMMULR: (2 acc * mult + 2^31) >> 32 == (acc * mult + 2^30) >> 31, and 2 acc fits in int32
    * because emit() bounds |acc| < 2^30 (|bias| + taps * |x| * |w|) */
-  int32_t x;
+  int32_t x, r;
   __asm("smmulr %0, %1, %2" : "=r"(x) : "r"((int32_t)((uint32_t)acc << 1)), "r"(mult));
-  const int e = (int)-shift;
-  const int32_t v = ((__qadd(x, (int32_t)(UINT32_C(1) << (e - 1))) + (x >> 31)) >> e) + out_zp;
-  return (int8_t)(v < amin ? amin : (v > amax ? amax : v));
+  r = __qadd(x, eh >> 8) + (x >> 31);
+  __asm("asr %0, %1, %2" : "=r"(r) : "r"(r), "r"(eh)); /* ASR by a register reads its low byte: e */
+  r += out_zp;
+  return (int8_t)(r < amin ? amin : (r > amax ? amax : r));
 }
 #endif
 """
@@ -78,13 +80,14 @@ static int8_t ec_reqf(int32_t acc, int32_t mult, int32_t shift, int32_t out_zp, 
 REQS = """#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
 /* ec_reqf for layers clamped to the whole int8 range (amin -128, amax 127: no activation, or a Relu whose output
  * zero point is -128): the clamp is one SSAT */
-static int8_t ec_reqs(int32_t acc, int32_t mult, int32_t shift, int32_t out_zp, int32_t amin, int32_t amax) {
-  int32_t x;
-  const int e = (int)-shift;
+static int8_t ec_reqs(int32_t acc, int32_t mult, int32_t eh, int32_t out_zp, int32_t amin, int32_t amax) {
+  int32_t x, r;
   __asm("smmulr %0, %1, %2" : "=r"(x) : "r"((int32_t)((uint32_t)acc << 1)), "r"(mult));
+  r = __qadd(x, eh >> 8) + (x >> 31);
+  __asm("asr %0, %1, %2" : "=r"(r) : "r"(r), "r"(eh)); /* by eh's low byte, e */
   (void)amin;
   (void)amax;
-  return (int8_t)__ssat(((__qadd(x, (int32_t)(UINT32_C(1) << (e - 1))) + (x >> 31)) >> e) + out_zp, 8);
+  return (int8_t)__ssat(r + out_zp, 8);
 }
 #endif
 """
@@ -436,6 +439,15 @@ def emit(e, op, i):
     acc_bound = int(np.abs(a["b"].astype(np.int64)).max(initial=0)) + 2 * taps * 255 * 128  # any folded bias too
     fast = bool(np.all((a["shift"] <= -1) & (a["shift"] >= -22))) and acc_bound < 2**30
 
+    def requant():  # (mult, shift for the SIMD call, shift for the plain one): the fast variants take eh words
+        m = e.const(f"m{i}", a["mult"])
+        if not fast:
+            sh = e.const(f"s{i}", a["shift"])
+            return m, sh, sh
+        ee = -a["shift"].astype(np.int64)
+        eh = e.const(f"eh{i}", (((1 << (ee - 1)) << 8) | ee).astype(np.int32), guard=SIMD)
+        return m, eh, e.const(f"s{i}", a["shift"], guard=f"!({SIMD})", count=False)
+
     sat = fast and tuple(int(v) for v in a["act"]) == (-128, 127)
 
     def kern(name, src):  # the requantization variants: ec_reqs (name), ec_reqf (name_c), general ec_req (name_any)
@@ -462,9 +474,9 @@ def emit(e, op, i):
         b_f = e.const(f"bq{i}", bias_f.astype(np.int32), guard=SIMD)
         w_ohwi = e.const(f"w{i}", a["w"], guard=f"!({SIMD})", count=False)
         b = e.const(f"b{i}", a["b"], guard=f"!({SIMD})", count=False)
-        m, sh = e.const(f"m{i}", a["mult"]), e.const(f"s{i}", a["shift"])
+        m, eh, sh = requant()
         act = f"{a['out_zp']}, {a['act'][0]}, {a['act'][1]}"
-        return (f"\n#if {SIMD}\n  {fn}({x}, {y}, &{geo}, {w_pk}, {b_f}, {m}, {sh}, "
+        return (f"\n#if {SIMD}\n  {fn}({x}, {y}, &{geo}, {w_pk}, {b_f}, {m}, {eh}, "
                 f"{act});\n#else\n  ec_conv_s8({x}, {y}, &{geo}, {w_ohwi}, {b}, {m}, {sh}, {a['in_off']}, {act});\n#endif")
     k = g["kh"] * g["kw"] * g["ic"]
     if g["groups"] == 1 and g["ic"] % 4 and g["oc"] % 2 == 0 and k <= IM2ROW_MAX:
@@ -481,12 +493,14 @@ def emit(e, op, i):
         b_f = e.const(f"bq{i}", bias_f.astype(np.int32), guard=SIMD)
         w_ohwi = e.const(f"w{i}", a["w"], guard=f"!({SIMD})", count=False)
         b = e.const(f"b{i}", a["b"], guard=f"!({SIMD})", count=False)
-        m, sh = e.const(f"m{i}", a["mult"]), e.const(f"s{i}", a["shift"])
-        rest = f"{m}, {sh}, {a['in_off']}, {a['out_zp']}, {a['act'][0]}, {a['act'][1]}"
-        return (f"\n#if {SIMD}\n  {fn}({x}, {y}, &{geo}, {w_pk}, {b_f}, {rest});\n#else\n"
-                f"  ec_conv_s8({x}, {y}, &{geo}, {w_ohwi}, {b}, {rest});\n#endif")
-    tail = (f"{e.const(f'b{i}', a['b'])}, {e.const(f'm{i}', a['mult'])}, {e.const(f's{i}', a['shift'])}, "
-            f"{a['in_off']}, {a['out_zp']}, {a['act'][0]}, {a['act'][1]}")
+        m, eh, sh = requant()
+        act = f"{a['in_off']}, {a['out_zp']}, {a['act'][0]}, {a['act'][1]}"
+        return (f"\n#if {SIMD}\n  {fn}({x}, {y}, &{geo}, {w_pk}, {b_f}, {m}, {eh}, {act});\n#else\n"
+                f"  ec_conv_s8({x}, {y}, &{geo}, {w_ohwi}, {b}, {m}, {sh}, {act});\n#endif")
+    bias = e.const(f"b{i}", a["b"])
+    m, eh, sh = requant()
+    act = f"{a['in_off']}, {a['out_zp']}, {a['act'][0]}, {a['act'][1]}"
+    tail, plain = f"{bias}, {m}, {eh}, {act}", f"{bias}, {m}, {sh}, {act}"
     if depthwise:
         # OHWI (C, kh, kw, 1) -> HWC for the SIMD kernel; the preprocessor keeps one of the two copies
         fn = kern("dwconv_s8_simd", DEPTHWISE)
@@ -494,13 +508,14 @@ def emit(e, op, i):
         w_ohwi = e.const(f"w{i}", a["w"], guard=f"!({SIMD})", count=False)
         return (f"\n#if {SIMD}\n"
                 f"  {fn}({x}, {y}, &{geo}, {w_hwc}, {tail});\n#else\n"
-                f"  ec_conv_s8({x}, {y}, &{geo}, {w_ohwi}, {tail});\n#endif")
+                f"  ec_conv_s8({x}, {y}, &{geo}, {w_ohwi}, {plain});\n#endif")
     if g["ic"] % 4 == 0:
         fn = kern("conv_s8_simd4", PACKED)
         w_pk = e.const(f"wp{i}", pack4(a["w"]), guard=SIMD)
         w_ohwi = e.const(f"w{i}", a["w"], guard=f"!({SIMD})", count=False)
         return (f"\n#if {SIMD}\n  {fn}({x}, {y}, &{geo}, {w_pk}, {tail});\n#else\n"
-                f"  ec_conv_s8({x}, {y}, &{geo}, {w_ohwi}, {tail});\n#endif")
+                f"  ec_conv_s8({x}, {y}, &{geo}, {w_ohwi}, {plain});\n#endif")
     fn = kern("conv_s8_simd", DENSE)
-    args = f"{x}, {y}, &{geo}, {e.const(f'w{i}', a['w'])}, {tail}"
-    return f"\n#if {SIMD}\n  {fn}({args});\n#else\n  ec_conv_s8({args});\n#endif"
+    w = e.const(f"w{i}", a["w"])
+    return (f"\n#if {SIMD}\n  {fn}({x}, {y}, &{geo}, {w}, {tail});\n#else\n"
+            f"  ec_conv_s8({x}, {y}, &{geo}, {w}, {plain});\n#endif")
