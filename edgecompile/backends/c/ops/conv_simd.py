@@ -25,6 +25,14 @@ COMMON = """#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
 #include <arm_acle.h>
 #include <string.h>
 
+/* gcc's pre-allocation scheduler hoists every load of an unrolled multiply-accumulate block ahead and then
+ * spills the accumulators (measured: KWS 6.31M -> 6.01M instructions without it; the packed kernel is faster with it) */
+#if defined(__GNUC__) && !defined(__clang__)
+#define EC_NO_SCHED __attribute__((optimize("no-schedule-insns")))
+#else
+#define EC_NO_SCHED
+#endif
+
 static uint32_t ec_ld4(const int8_t* p) {
   uint32_t v;
   memcpy(&v, p, 4); /* one unaligned LDR on ARMv7E-M */
@@ -176,6 +184,7 @@ DEPTHWISE = """#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
     a3 = __smlatt((int32_t)xo_, (int32_t)wo_, a3);                                         \
   } while (0)
 
+EC_NO_SCHED
 static void ec_dwconv_s8_simd(const int8_t* x, int8_t* y, const ec_conv_geo* g, const int8_t* w_hwc,
                               const int32_t* bias, const int32_t* mult, const int32_t* shift, int32_t in_off,
                               int32_t out_zp, int32_t amin, int32_t amax) {
@@ -303,6 +312,7 @@ MM2 = """#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
 #if defined(__GNUC__)
 __attribute__((noinline)) /* inlined, gcc spills the block's fourteen live registers */
 #endif
+EC_NO_SCHED
 static void ec_mm2_s8(const int8_t* u0, const int8_t* v0, int32_t k, int8_t* y0, int8_t* y1, int32_t oc,
                       const int8_t* wpk, const int32_t* bias, const int32_t* mult, const int32_t* shift,
                       int32_t out_zp, int32_t amin, int32_t amax) {
