@@ -44,7 +44,7 @@ def _claim(out: Path, force: bool) -> None:
 def run(out: str | Path = "edgecompile-quickstart", runs: int = 200, force: bool = False, log=print) -> QuickstartReport:
     from edgecompile.accuracy import artifact_accuracy
     from edgecompile.artifact import Artifact
-    from edgecompile.backends import REGISTRY, get_backend, implemented
+    from edgecompile.backends import NOT_BUILT, REGISTRY, get_backend, implemented
     from edgecompile.bench import measure
     from edgecompile.driver import build
     from edgecompile.datasets import digits_split
@@ -60,7 +60,7 @@ def run(out: str | Path = "edgecompile-quickstart", runs: int = 200, force: bool
     present = implemented()
     for name in REGISTRY:
         if name not in present:
-            report.unavailable[name] = "not part of this edgecompile build yet"
+            report.unavailable[name] = NOT_BUILT.get(name, "not part of this edgecompile build")
         else:
             ok, why = get_backend(name).available()
             if not ok:

@@ -17,6 +17,12 @@ REGISTRY: dict[str, str] = {
     "c": "edgecompile.backends.c.backend:CBackend",
 }
 
+# Registered names without a backend yet, and why: an artifact edgecompile cannot verify is not shipped.
+NOT_BUILT = {
+    "coreml": "not implemented yet: coremltools has no ONNX frontend and runs models only on macOS",
+    "tensorrt": "not implemented yet: TensorRT builds and runs engines only on an NVIDIA GPU",
+}
+
 _cache: dict[str, Backend] = {}
 
 
@@ -42,7 +48,8 @@ def get_backend(name: str) -> Backend:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as e:
             if e.name and e.name.startswith("edgecompile"):
-                raise UsageError(f"The '{name}' backend is not part of this edgecompile build yet.") from e
+                why = NOT_BUILT.get(name, "not part of this edgecompile build")
+                raise UsageError(f"The '{name}' backend is {why}.") from e
             raise
         _cache[name] = getattr(module, cls_name)()
     return _cache[name]

@@ -7,14 +7,15 @@ from edgecompile.cli.options import echo_json, json_option
 
 
 def collect() -> dict:
-    from edgecompile.backends import REGISTRY, get_backend, implemented
+    from edgecompile.backends import NOT_BUILT, REGISTRY, get_backend, implemented
     from edgecompile.targets import profiles
 
     backends, status = {}, {}
     present = implemented()
     for name in REGISTRY:
         if name not in present:
-            backends[name] = {"available": False, "reason": "not part of this edgecompile build yet", "precisions": []}
+            backends[name] = {"available": False, "reason": NOT_BUILT.get(name, "not part of this edgecompile build"),
+                              "precisions": []}
             continue
         b = get_backend(name)
         ok, why = b.available()
