@@ -25,7 +25,7 @@ def support_matrix(model) -> dict[str, dict]:
     return out
 
 
-def delegate_report(loaded, model) -> dict | None:
+def delegate_report(model) -> dict | None:
     """TFLite GPU delegate (OpenCL/Metal) readiness of the fp16 build; None without the tflite backend."""
     from edgecompile.backends import get_backend, implemented
 
@@ -33,7 +33,7 @@ def delegate_report(loaded, model) -> dict | None:
         return None
     from edgecompile.backends.tflite.gpu_delegate import gpu_delegate_report
 
-    return gpu_delegate_report(loaded.source if loaded.kind == "tflite" else model, "fp16")
+    return gpu_delegate_report(model, "fp16")  # what edgecompile's fp16 build would hand the delegate
 
 
 def inspect_model(model: str, input_shapes: dict | None = None, weights: str | None = None,
@@ -60,5 +60,5 @@ def inspect_model(model: str, input_shapes: dict | None = None, weights: str | N
         "activation_memory": peak_memory(norm.model),
         "passes": [{"name": r.name, "changed": r.changed, "detail": r.detail} for r in norm.passes],
         "support": support_matrix(norm.model),
-        "tflite_gpu_delegate": delegate_report(loaded, norm.model) if gpu_report else None,
+        "tflite_gpu_delegate": delegate_report(norm.model) if gpu_report else None,
     }
