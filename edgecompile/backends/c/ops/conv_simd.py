@@ -52,6 +52,10 @@ static uint32_t ec_sxtab16_ror8(uint32_t a, uint32_t v) {
   return r;
 }
 
+/* acc += four int8 weights (packed in w4) . four inputs widened to int16 (even bytes xe, odd xo) */
+#define EC_SMLAD4(w4, xe, xo, acc) \
+  ((acc) = __smlad(ec_sxtb16_ror8(w4), (xo), __smlad(__sxtb16(w4), (xe), (acc))))
+
 #endif
 """
 
@@ -129,17 +133,13 @@ static void ec_conv_s8_simd(const int8_t* x, int8_t* y, const ec_conv_geo* g, co
             const uint32_t x4 = ec_ld4(xp);
             const uint32_t xe = __sxtab16(off2, x4), xo = ec_sxtab16_ror8(off2, x4);
             uint32_t w4 = ec_ld4(wp);
-            a0 = __smlad(__sxtb16(w4), xe, a0);
-            a0 = __smlad(ec_sxtb16_ror8(w4), xo, a0);
+            EC_SMLAD4(w4, xe, xo, a0);
             w4 = ec_ld4(wp + taps);
-            a1 = __smlad(__sxtb16(w4), xe, a1);
-            a1 = __smlad(ec_sxtb16_ror8(w4), xo, a1);
+            EC_SMLAD4(w4, xe, xo, a1);
             w4 = ec_ld4(wp + 2 * taps);
-            a2 = __smlad(__sxtb16(w4), xe, a2);
-            a2 = __smlad(ec_sxtb16_ror8(w4), xo, a2);
+            EC_SMLAD4(w4, xe, xo, a2);
             w4 = ec_ld4(wp + 3 * taps);
-            a3 = __smlad(__sxtb16(w4), xe, a3);
-            a3 = __smlad(ec_sxtb16_ror8(w4), xo, a3);
+            EC_SMLAD4(w4, xe, xo, a3);
             xp += 4;
             wp += 4;
           }
@@ -269,17 +269,13 @@ static void ec_conv_s8_simd4(const int8_t* x, int8_t* y, const ec_conv_geo* g, c
             const uint32_t x4 = ec_ld4(xp);
             const uint32_t xe = __sxtab16(off2, x4), xo = ec_sxtab16_ror8(off2, x4);
             uint32_t w4 = ec_ld4(wp);
-            a0 = __smlad(__sxtb16(w4), xe, a0);
-            a0 = __smlad(ec_sxtb16_ror8(w4), xo, a0);
+            EC_SMLAD4(w4, xe, xo, a0);
             w4 = ec_ld4(wp + 4);
-            a1 = __smlad(__sxtb16(w4), xe, a1);
-            a1 = __smlad(ec_sxtb16_ror8(w4), xo, a1);
+            EC_SMLAD4(w4, xe, xo, a1);
             w4 = ec_ld4(wp + 8);
-            a2 = __smlad(__sxtb16(w4), xe, a2);
-            a2 = __smlad(ec_sxtb16_ror8(w4), xo, a2);
+            EC_SMLAD4(w4, xe, xo, a2);
             w4 = ec_ld4(wp + 12);
-            a3 = __smlad(__sxtb16(w4), xe, a3);
-            a3 = __smlad(ec_sxtb16_ror8(w4), xo, a3);
+            EC_SMLAD4(w4, xe, xo, a3);
             xp += 4;
             wp += 16;
           }
