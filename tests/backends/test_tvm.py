@@ -143,20 +143,3 @@ def test_tune_trials_tunes_or_says_why_not(tvm_backend, digits_cnn, tmp_path, mo
     t1 = first[("x86-64-tvm", "fp32")].manifest["backend_details"]["tuning"]
     t2 = second[("x86-64-tvm", "fp32")].manifest["backend_details"]["tuning"]
     assert t1["reused_log"] is False and t2["reused_log"] is True and t1["cache_key"] == t2["cache_key"]
-
-
-def test_inspect_support_matrix_names_the_node(tmp_path):
-    from onnx import TensorProto, helper
-
-    from conftest import need_backend as need
-    from edgecompile.inspection import support_matrix
-
-    need("tvm")
-    nodes = [helper.make_node("Relu", ["x"], ["a"], name="r1"),
-             helper.make_node("Foo", ["a"], ["y"], name="custom_foo", domain="com.example")]
-    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid("com.example", 1)])
-    row = support_matrix(model)["tvm"]
-    assert row["available"] and not row["supported"]
-    assert [u["node_name"] for u in row["unsupported"]] == ["custom_foo"]
