@@ -26,13 +26,14 @@ from edgecompile.errors import UsageError
 class Flavor:
     activations: str  # "s8" or "u8"
     symmetric: bool  # symmetric activations, zero point 0
+    tflite_softmax: bool = False  # Softmax outputs in TFLite's int8 steps (1/256, zero point -128)
 
 
 FLAVORS = {
     "onnxruntime": Flavor("s8", False),
     "openvino": Flavor("u8", False),
     "tensorrt": Flavor("s8", True),
-    "c": Flavor("s8", False),
+    "c": Flavor("s8", False, tflite_softmax=True),
 }
 
 
@@ -88,8 +89,36 @@ def quantize(model, table, flavor: str, keep_float=None, op_types=None):
     for name in sorted(keep):
         _float_inputs(out, name)
     _drop_dangling(out)
+    if f.tflite_softmax:
+        _softmax_tflite(out)
     out.producer_name, out.producer_version = "edgecompile", ""
     return out
+
+
+def _softmax_tflite(qmodel) -> None:
+    """Softmax outputs re-quantized with scale 1/256, zero point -128: TFLite's int8 Softmax output.
+
+    ONNX Runtime's quantizer pins Softmax outputs to [0, 1] (scale 1/255); TFLite's integer Softmax
+    kernel produces 1/256 steps. The DequantizeLinear nodes after it get the same numbers, so the
+    graph stays a valid QDQ model that ONNX Runtime runs with the integer kernel's numbers."""
+    from onnx import numpy_helper
+
+    graph = qmodel.graph
+    softmax_out = {n.output[0] for n in graph.node if n.op_type == "Softmax"}
+    readers: dict[str, list] = {}
+    for n in graph.node:
+        for i in n.input:
+            readers.setdefault(i, []).append(n)
+    for q in [n for n in graph.node if n.op_type == "QuantizeLinear" and n.input[0] in softmax_out]:
+        scale, zp = f"{q.output[0]}_tflite_scale", f"{q.output[0]}_tflite_zero_point"
+        graph.initializer.extend([numpy_helper.from_array(np.array(1 / 256, np.float32), scale),
+                                  numpy_helper.from_array(np.array(-128, np.int8), zp)])
+        for n in [q] + [d for d in readers.get(q.output[0], []) if d.op_type == "DequantizeLinear"]:
+            n.input[1] = scale
+            if len(n.input) > 2:
+                n.input[2] = zp
+            else:
+                n.input.append(zp)
 
 
 # ops that only move or clip values: a float layer reads through them to the last float result

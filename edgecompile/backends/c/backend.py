@@ -62,13 +62,15 @@ class CBackend(Backend):
         if ctx.precision == "int8":
             if not ctx.calib:
                 raise CalibrationError("c int8 needs calibration data: pass --calib (a .npy/.npz, 'digits', or 'random').")
-            if ctx.ranges is not None:  # the build's shared range table, in the c flavor
-                from edgecompile.quant.qdq import quantize
+            from edgecompile.quant.qdq import quantize
+            from edgecompile.quant.sources import data_sha256
+            from edgecompile.quant.table import calibrate
 
-                return _softmax_tflite(quantize(ctx.model, ctx.ranges, "c"))
-            from edgecompile.backends.onnxruntime.precision import as_int8
-
-            return as_int8(ctx)
+            table = ctx.ranges  # the build's shared range table; outside `build`, calibrate through the cache
+            if table is None:
+                method = ctx.options.get("calib_method", "minmax")
+                table, _ = calibrate(ctx.model, ctx.calib, data_sha256(ctx.calib), method)
+            return quantize(ctx.model, table, "c")  # TFLite-compatible numbers, Softmax included
         return ctx.model
 
     def compile(self, ctx: CompileContext) -> CompileResult:
@@ -126,34 +128,6 @@ class CBackend(Backend):
         from edgecompile.backends.c.runner import CRunner
 
         return CRunner(artifact.path, artifact.manifest)
-
-
-def _softmax_tflite(qmodel):
-    """Softmax outputs re-quantized with scale 1/256, zero point -128: TFLite's int8 Softmax output.
-
-    ONNX Runtime's quantizer pins Softmax outputs to [0, 1] (scale 1/255); the integer Softmax
-    kernel produces 1/256 steps. The DequantizeLinear nodes after it get the same numbers, so the
-    graph stays a valid QDQ model (and is what tests run ONNX Runtime on)."""
-    import numpy as np
-    from onnx import numpy_helper
-
-    graph = qmodel.graph
-    softmax_out = {n.output[0] for n in graph.node if n.op_type == "Softmax"}
-    readers: dict[str, list] = {}
-    for n in graph.node:
-        for i in n.input:
-            readers.setdefault(i, []).append(n)
-    for q in [n for n in graph.node if n.op_type == "QuantizeLinear" and n.input[0] in softmax_out]:
-        scale, zp = f"{q.output[0]}_tflite_scale", f"{q.output[0]}_tflite_zero_point"
-        graph.initializer.extend([numpy_helper.from_array(np.array(1 / 256, np.float32), scale),
-                                  numpy_helper.from_array(np.array(-128, np.int8), zp)])
-        for n in [q] + [d for d in readers.get(q.output[0], []) if d.op_type == "DequantizeLinear"]:
-            n.input[1] = scale
-            if len(n.input) > 2:
-                n.input[2] = zp
-            else:
-                n.input.append(zp)
-    return qmodel
 
 
 def _quantized_io(g) -> set:
