@@ -119,3 +119,14 @@ def _tf2onnx_ok() -> bool:
     import importlib.util
 
     return importlib.util.find_spec("tf2onnx") is not None
+
+
+def built_artifacts(src, out, targets, precisions, **kw) -> list:
+    """Build through the driver (replacing `out`'s artifacts); every target must succeed."""
+    from edgecompile.artifact import Artifact
+    from edgecompile.driver import build
+
+    report = build(str(src), list(targets), list(precisions), out=out, force=True, **kw)
+    for r in report.results:
+        assert r.ok, r.error
+    return [Artifact.open(r.path) for r in report.results]

@@ -4,17 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import need_backend
+from conftest import built_artifacts, need_backend
 from edgecompile.artifact import Artifact
 
 
 def _build(src, out, targets, precisions, **kw):
-    from edgecompile.driver import build
-
-    report = build(str(src), targets, precisions, out=out, force=True, **kw)
-    for r in report.results:
-        assert r.ok, r.error
-    return {r.precision: Artifact.open(r.path) for r in report.results}
+    return {a.precision: a for a in built_artifacts(src, out, targets, precisions, **kw)}
 
 
 @pytest.fixture(scope="module")

@@ -7,19 +7,13 @@ import subprocess
 import numpy as np
 import pytest
 
-from conftest import need_backend, need_tool
-from edgecompile.artifact import Artifact
+from conftest import built_artifacts, need_backend, need_tool
 
 EM_AARCH64, EM_X86_64 = 183, 62  # ELF e_machine values
 
 
 def _build(src, out, targets, precisions, **kw):
-    from edgecompile.driver import build
-
-    report = build(str(src), targets, precisions, out=out, force=True, **kw)
-    for r in report.results:
-        assert r.ok, r.error
-    return {(r.target, r.precision): Artifact.open(r.path) for r in report.results}
+    return {(a.target, a.precision): a for a in built_artifacts(src, out, targets, precisions, **kw)}
 
 
 @pytest.fixture(scope="module")
