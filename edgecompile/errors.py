@@ -50,3 +50,7 @@ class ArtifactError(EdgeCompileError):
 
 class CalibrationError(EdgeCompileError):
     """Calibration or evaluation data does not fit the model."""
+
+
+class ToolError(EdgeCompileError):
+    """An external program (compiler, emulator, converter, worker) is missing, hung or crashed."""

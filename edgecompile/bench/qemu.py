@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from edgecompile.errors import EdgeCompileError, MissingExtraError
+from edgecompile.tools import run as run_tool
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "backends" / "c" / "templates" / "cortex_m"
 CALIB_ITERS = 1_000_000
@@ -92,11 +92,11 @@ def build_firmware(artifact, work: Path, runs: int, warmup: int, machine: str, x
          "-o", str(work / "fw.elf"), "-lm"],
     ]
     for cmd in steps:
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        proc = run_tool(cmd, "Cross-compiling the benchmark firmware")
         if proc.returncode != 0:
             raise EdgeCompileError(f"Cross-compiling the firmware failed: {' '.join(cmd[:3])} ...\n{proc.stderr[-1500:]}")
-    text, data, bss = (int(v) for v in subprocess.run([size, str(model_o)], capture_output=True,
-                                                      text=True).stdout.splitlines()[1].split()[:3])
+    text, data, bss = (int(v) for v in run_tool([size, model_o], "Measuring the firmware's size",
+                                                120).stdout.splitlines()[1].split()[:3])
     return work / "fw.elf", {"text": text, "data": data, "bss": bss}
 
 
@@ -105,7 +105,7 @@ def run_qemu(elf: Path, machine: str, timeout: float = 300) -> tuple[dict, float
     cmd = [qemu, "-M", machine, "-nographic", "-monitor", "none", "-serial", "none", "-icount", "shift=0",
            "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)]
     t = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    proc = run_tool(cmd, f"Running the firmware under QEMU ({machine})", timeout)
     wall = time.perf_counter() - t
     vals: dict = {"run_ticks": [], "layer_ticks": {}}
     for m in re.finditer(r"EC (\w+)=(\S*)", proc.stdout):

@@ -13,6 +13,9 @@ def main(path: str, runs: int, warmup: int) -> dict:
     from edgecompile.artifact import Artifact
     from edgecompile.bench.stats import latency_summary, time_runs
 
+    import edgecompile.backends.c.runner as c_runner
+
+    c_runner.ISOLATE = False  # this process is the isolation: time the library directly
     art = Artifact.open(path)
     t0 = time.perf_counter()
     runner = art.load()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import subprocess
 
 from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, SupportReport, TensorSpec,
                                        Tolerance, check_by_op_table)
@@ -26,7 +25,9 @@ def _gcc_version() -> str | None:
     cc = compiler()
     if cc is None:
         return None
-    out = subprocess.run([cc, "-dumpfullversion", "-dumpversion"], capture_output=True, text=True)
+    from edgecompile.tools import run as run_tool
+
+    out = run_tool([cc, "-dumpfullversion", "-dumpversion"], "The C compiler", 60)
     return f"{shutil.os.path.basename(cc)} {out.stdout.strip()}"
 
 

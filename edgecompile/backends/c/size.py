@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
 from edgecompile.backends.c.runner import STRICT, compiler
+from edgecompile.tools import run as run_tool
 
 
 def cortex_m_flags(options: dict) -> list[str]:
@@ -24,11 +24,11 @@ def object_size(cc: str, folder: Path, flags: list[str]) -> dict | None:
         return None
     with tempfile.TemporaryDirectory() as tmp:
         obj = Path(tmp) / "model.o"
-        proc = subprocess.run([cc, *STRICT, *flags, "-c", "-I", str(folder), str(folder / "model.c"), "-o", str(obj)],
-                              capture_output=True, text=True)
+        proc = run_tool([cc, *STRICT, *flags, "-c", "-I", str(folder), str(folder / "model.c"), "-o", str(obj)],
+                        "Measuring the generated C's size")
         if proc.returncode != 0:
             raise RuntimeError(f"{Path(cc).name} could not compile the generated C:\n{proc.stderr[-2000:]}")
-        out = subprocess.run([size_tool, str(obj)], capture_output=True, text=True).stdout.splitlines()
+        out = run_tool([size_tool, obj], "Measuring the generated C's size", 120).stdout.splitlines()
     text, data, bss = (int(v) for v in out[1].split()[:3])
     return {"text": text, "data": data, "bss": bss}
 
@@ -41,7 +41,7 @@ def flash_estimate(folder: Path, const_bytes: int, options: dict) -> dict:
         if s:
             return {"flash_bytes": s["text"] + s["data"], "code_bytes": s["text"] + s["data"] - const_bytes,
                     "flash_method": f"arm-none-eabi-gcc {' '.join(cortex_m_flags(options))} {opt}: text+data of model.o",
-                    "flash_tool": subprocess.run([cross, "-dumpversion"], capture_output=True, text=True).stdout.strip()}
+                    "flash_tool": run_tool([cross, "-dumpversion"], "arm-none-eabi-gcc", 60).stdout.strip()}
     cc = compiler()
     s = object_size(cc, folder, [opt]) if cc else None
     if s:

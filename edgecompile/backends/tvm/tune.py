@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -48,13 +47,19 @@ def preflight() -> None:
 
     if importlib.util.find_spec("xgboost") is None:
         raise TuningUnavailableError("tvm --tune-trials needs xgboost for MetaSchedule's cost model: pip install xgboost")
-    probe = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, timeout=120)
-    if probe.returncode != 0:
+    from edgecompile.errors import ToolError
+    from edgecompile.tools import run as run_tool
+
+    try:
+        returncode = run_tool([sys.executable, "-c", _PROBE], "Probing TVM's TIR serializer", 120).returncode
+    except ToolError as e:  # the crash this probe looks for kills the child with a signal
+        returncode = str(e)
+    if returncode != 0:
         from importlib.metadata import version
 
         raise TuningUnavailableError(
             f"tvm --tune-trials: this TVM install cannot serialize TIR (tvm.ir.save_json exits with "
-            f"{probe.returncode}), which MetaSchedule needs; apache-tvm {version('apache-tvm')} with "
+            f"{returncode}), which MetaSchedule needs; apache-tvm {version('apache-tvm')} with "
             f"apache-tvm-ffi {version('apache-tvm-ffi')} crashes there, apache-tvm-ffi 0.1.14.post0 does not: "
             f"pip install 'apache-tvm-ffi==0.1.14.post0', or build without --tune-trials.")
 
