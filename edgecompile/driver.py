@@ -205,6 +205,10 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
                                             ref, samples, verify, force, options or {}, int8))
         except EdgeCompileError as e:
             report.results.append(TargetResult(prof.name, precision, prof.backend, error=str(e)))
+        except Exception as e:  # a backend SDK's own exception: this target fails, the others still build
+            first = (str(e).strip().splitlines() or [""])[0][:300]
+            report.results.append(TargetResult(prof.name, precision, prof.backend,
+                                               error=f"{prof.backend} failed unexpectedly ({type(e).__name__}: {first})."))
         report.results[-1].seconds = time.perf_counter() - started
     report.notes.extend(int8.notes if int8 else [])  # int8: table reuse, layers the guard kept in float
     return report

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -135,7 +134,9 @@ def bench(artifact, runs: int, warmup: int, profile: bool = False) -> dict:
     runs, warmup = max(1, min(runs, 20)), max(0, min(warmup, 2))  # instruction counts are deterministic
     x = sample_input(artifact.manifest["inputs"][0])
     t = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="ec-qemu-") as tmp:
+    from edgecompile.staging import scratch_dir
+
+    with scratch_dir("qemu") as tmp:
         elf, model_size = build_firmware(artifact, Path(tmp), runs, warmup, machine, x, profile)
         load_ms = (time.perf_counter() - t) * 1e3
         vals, wall = run_qemu(elf, machine)

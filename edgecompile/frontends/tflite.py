@@ -9,7 +9,6 @@ outputs_as_nchw, whose transposes cancel against the ones tf2onnx adds around co
 """
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from edgecompile.errors import MissingExtraError, ModelLoadError, UsageError
@@ -51,7 +50,9 @@ def load(path: Path, weights: str | None, input_shapes: dict, nchw: bool = False
     import onnx
 
     ins, outs = boundary_4d(data)
-    with tempfile.TemporaryDirectory() as tmp:
+    from edgecompile.staging import scratch_dir
+
+    with scratch_dir("tflite-import") as tmp:
         out = Path(tmp) / "model.onnx"
         try:
             with quiet():  # tf2onnx logs every rewrite, and runs TF's deprecated interpreter

@@ -8,7 +8,6 @@ Options (profile [options] or build(options=...)):
 from __future__ import annotations
 
 import importlib.util
-import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -120,7 +119,9 @@ class TFLiteBackend(Backend):
         keep = _kept_inputs(ctx.model, io_layout)
         calib = _calibration(ctx, keep) if ctx.precision == "int8" else None
         variant = {"fp32": "fp32", "fp16": "fp16"}.get(ctx.precision) or ("int8" if io_type == "int8" else "int8-float-io")
-        with tempfile.TemporaryDirectory(prefix="edgecompile-tflite-") as tmp:
+        from edgecompile.staging import scratch_dir
+
+        with scratch_dir("tflite") as tmp:
             src = Path(tmp) / "model.onnx"
             onnx.save(ctx.model, str(src))
             files = convert.run(convert.Request(src, Path(tmp) / "out", tuple(sorted(keep)), calib))
