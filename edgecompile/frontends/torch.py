@@ -118,8 +118,14 @@ def load_python(path: Path, attr: str, weights: str | None, input_shapes: dict) 
 def load_torchscript(path: Path, weights: str | None, input_shapes: dict) -> LoadedModel:
     import torch
 
+    from edgecompile.frontends.torch_archive import pt_kind
+
     if weights:
         raise UsageError("--weights goes with 'file.py:Class' sources; a TorchScript file carries its weights.")
+    if pt_kind(path) == "state-dict":
+        raise ModelLoadError(f"'{path}' holds weights only (a torch.save()d state dict), not a TorchScript model. "
+                             f"Name the model's code and pass the file as weights: "
+                             f"edgecompile build net.py:ClassName --weights {path} ...")
     try:
         net = torch.jit.load(str(path), map_location="cpu")
     except Exception as e:
@@ -147,14 +153,12 @@ def _as_module(ep):
 
 
 def load_exported_program(path: Path, weights: str | None, input_shapes: dict) -> LoadedModel:
-    import torch
+    from edgecompile.frontends.torch_archive import safe_export_load
 
     if weights:
         raise UsageError("--weights goes with 'file.py:Class' sources; a .pt2 file carries its weights.")
-    try:
-        ep = torch.export.load(str(path))
-    except Exception as e:
-        raise ModelLoadError(f"'{path}' is not an ExportedProgram torch.export.load can read: {str(e).splitlines()[0]}") from e
+
+    ep = safe_export_load(path)
     notes = []
     if input_shapes:
         example = _example(_shape_for(input_shapes, None, f"'{path}'"))
