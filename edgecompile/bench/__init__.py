@@ -16,8 +16,18 @@ RUNNERS = {
 }
 
 
+def _local_profile_bench(target: str) -> dict:
+    from edgecompile.errors import EdgeCompileError
+    from edgecompile.targets import resolve
+
+    try:
+        return dict(resolve(target).bench)
+    except EdgeCompileError:
+        return {}
+
+
 def measure(artifact, runs: int = 100, warmup: int = 10, runner: str | None = None, remote: str | None = None,
-            **remote_settings) -> dict:
+            max_seconds: float = 600, **remote_settings) -> dict:
     """Benchmark one artifact with the runner its profile names, or `runner`; `remote` ([user@]host[:port])
     selects the ssh runner, with settings (key_file, known_hosts, python, workdir) from here or the profile."""
     profile_bench = artifact.manifest.get("profile", {}).get("bench", {})
@@ -32,11 +42,16 @@ def measure(artifact, runs: int = 100, warmup: int = 10, runner: str | None = No
     if name == "ssh":
         from edgecompile.bench.ssh import Remote
 
-        spec = remote or profile_bench.get("host")
+        # where to connect and which remote folders to write come from the user or this machine's profile
+        # of that target, never from the artifact's manifest (someone else may have written it)
+        local_bench = _local_profile_bench(artifact.target)
+        spec = remote or local_bench.get("host")
         if not spec:
             raise UsageError("The ssh runner needs a remote: --remote user@host[:port] or [bench] host in the profile.")
-        settings = {**profile_bench, **{k: v for k, v in remote_settings.items() if v}}
-        metrics = getattr(mod, fn)(artifact, runs, warmup, Remote.parse(spec, **settings))
+        settings = {**local_bench, **{k: v for k, v in remote_settings.items() if v}}
+        metrics = getattr(mod, fn)(artifact, runs, warmup, Remote.parse(spec, **settings), max_seconds=max_seconds)
+    elif name == "host":
+        metrics = getattr(mod, fn)(artifact, runs, warmup, max_seconds=max_seconds)
     else:
         metrics = getattr(mod, fn)(artifact, runs, warmup)
     return {"artifact": str(artifact.path), "target": artifact.target, "backend": artifact.backend,

@@ -72,6 +72,10 @@ def build_firmware(artifact, work: Path, runs: int, warmup: int, machine: str, x
     cc, size, _ = tools()
     mem = MACHINES[machine]
     bench = artifact.manifest.get("profile", {}).get("bench", {})
+    for key in ("flash_origin", "flash_length", "ram_origin", "ram_length"):  # they go into the linker script
+        if key in bench and not re.fullmatch(r"0x[0-9A-Fa-f]{1,8}", str(bench[key])):
+            raise EdgeCompileError(f"{artifact.path}: profile bench {key} must be a hex address like 0x20000000, "
+                                   f"got {bench[key]!r}.")
     (work / "link.ld").write_text((TEMPLATES / "link.ld.in").read_text().format(
         machine=machine, flash_origin=bench.get("flash_origin", mem["flash_origin"]),
         flash_length=bench.get("flash_length", "0x00400000"), ram_origin=bench.get("ram_origin", mem["ram_origin"]),
@@ -131,6 +135,9 @@ def bench(artifact, runs: int, warmup: int, profile: bool = False) -> dict:
     if artifact.backend != "c":
         raise EdgeCompileError(f"The qemu runner runs C artifacts; {artifact.path} is a {artifact.backend} artifact.")
     machine = artifact.manifest.get("profile", {}).get("bench", {}).get("machine", "mps2-an386")
+    if machine not in MACHINES:
+        raise EdgeCompileError(f"{artifact.path}: unknown QEMU machine {machine!r}; the qemu runner knows "
+                               f"{', '.join(sorted(MACHINES))}.")
     runs, warmup = max(1, min(runs, 20)), max(0, min(warmup, 2))  # instruction counts are deterministic
     x = sample_input(artifact.manifest["inputs"][0])
     t = time.perf_counter()

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
+import secrets
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
 from edgecompile.artifact import sha256_file
 from edgecompile.errors import EdgeCompileError, MissingExtraError, UsageError
+
+
+_SAFE = re.compile(r"^[A-Za-z0-9._-][A-Za-z0-9._-]*$|^\[[0-9A-Fa-f:.]+\]$")  # names, IPv4, [IPv6]
 
 
 @dataclass(frozen=True)
@@ -31,9 +36,17 @@ class Remote:
         """'user@host:port' plus settings from the profile's [bench] table or the command line."""
         user, _, hostport = spec.rpartition("@")
         host, _, port = hostport.partition(":")
-        if not host or (port and not port.isdigit()):
+        if not host or (port and not port.isdigit()) or not _SAFE.match(host) or (user and not _SAFE.match(user)):
             raise UsageError(f"Remote '{spec}': expected [user@]host[:port].")
+        if port and not 1 <= int(port) <= 65535:
+            raise UsageError(f"Remote '{spec}': port {port} is outside 1..65535.")
         known = {k: v for k, v in settings.items() if k in ("key_file", "known_hosts", "python", "workdir") and v}
+        for k, v in known.items():
+            if not isinstance(v, str):
+                raise UsageError(f"Remote setting '{k}' must be a string, got {v!r}.")
+        workdir = known.get("workdir", cls.workdir)
+        if not posixpath.isabs(workdir) or ".." in workdir.split("/"):
+            raise UsageError(f"Remote work folder '{workdir}' must be an absolute path without '..'.")
         return cls(host=host, user=user or None, port=int(port or 22), **known)
 
 
@@ -43,13 +56,26 @@ def _client(remote: Remote):
     except ImportError as e:
         raise MissingExtraError("ssh runner", "remote", str(e)) from e
     client = paramiko.SSHClient()
-    client.load_host_keys(remote.known_hosts or str(Path("~/.ssh/known_hosts").expanduser()))
+    known = Path(remote.known_hosts or "~/.ssh/known_hosts").expanduser()
+    try:
+        client.load_host_keys(str(known))
+    except (OSError, paramiko.SSHException) as e:
+        raise EdgeCompileError(
+            f"Cannot read the SSH known_hosts file {known} ({getattr(e, 'strerror', None) or e}); host keys are "
+            f"always checked. Add the host's key first (ssh-keyscan -p {remote.port} {remote.host} >> {known}, "
+            f"after checking it) or pass --known-hosts FILE.") from None
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
     try:
-        client.connect(remote.host, remote.port, remote.user, key_filename=remote.key_file, timeout=15)
+        client.connect(remote.host, remote.port, remote.user, key_filename=remote.key_file, timeout=15,
+                       banner_timeout=15, auth_timeout=15)
     except (paramiko.SSHException, OSError) as e:
         raise EdgeCompileError(f"Cannot reach {remote.host}:{remote.port} over SSH: {e}") from e
     return client
+
+
+def _parents(name: str) -> list[str]:
+    parent = posixpath.dirname(name)
+    return [parent] if parent else []
 
 
 def _exec(client, command: str) -> tuple[int, str, str]:
@@ -58,15 +84,20 @@ def _exec(client, command: str) -> tuple[int, str, str]:
     return rc, stdout.read().decode(), stderr.read().decode()
 
 
-def bench(artifact, runs: int, warmup: int, remote: Remote) -> dict:
+def bench(artifact, runs: int, warmup: int, remote: Remote, max_seconds: float = 3600) -> dict:
+    """The remote folder is the user's or profile's workdir plus a fresh random name, never a path from
+    the artifact; file names were checked as plain relative paths when the artifact was opened."""
     client = _client(remote)
-    folder = posixpath.join(remote.workdir, sha256_file(artifact.path / "manifest.json")[:16])
+    folder = posixpath.join(remote.workdir, f"{sha256_file(artifact.path / 'manifest.json')[:12]}-{secrets.token_hex(6)}")
     try:
         _exec(client, f"mkdir -p {shlex.quote(folder)}")
         with client.open_sftp() as sftp:
             for name in ["manifest.json", *artifact.manifest["files"]]:
+                for sub in _parents(name):
+                    _exec(client, f"mkdir -p {shlex.quote(posixpath.join(folder, sub))}")
                 sftp.put(str(artifact.path / name), posixpath.join(folder, name))
-        cmd = f"{shlex.quote(remote.python)} -m edgecompile.bench.worker {shlex.quote(folder)} {runs} {warmup}"
+        cmd = (f"{shlex.quote(remote.python)} -m edgecompile.bench.worker {shlex.quote(folder)} {runs} {warmup} "
+               f"{max_seconds:g}")
         rc, out, err = _exec(client, cmd)
         if rc != 0:
             tail = " | ".join((err or out).strip().splitlines()[-3:])

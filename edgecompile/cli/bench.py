@@ -8,15 +8,19 @@ from edgecompile.cli.options import echo_json, json_option
 
 @click.command("bench")
 @click.argument("artifacts", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
-@click.option("--runs", default=200, show_default=True, help="Timed inferences per artifact.")
-@click.option("--warmup", default=20, show_default=True, help="Untimed inferences before timing.")
+@click.option("--runs", default=200, show_default=True, type=click.IntRange(1, 100_000_000),
+              help="Timed inferences per artifact.")
+@click.option("--warmup", default=20, show_default=True, type=click.IntRange(0, 1_000_000),
+              help="Untimed inferences before timing.")
+@click.option("--max-seconds", default=600.0, show_default=True, type=click.FloatRange(min=0.001, max=86400),
+              help="Time budget per artifact for the timed runs; fewer runs are made (and reported) past it.")
 @click.option("--runner", type=click.Choice(["host", "qemu", "ssh"]), help="Override the profile's runner.")
 @click.option("--remote", metavar="[USER@]HOST[:PORT]", help="Benchmark on a remote machine over SSH.")
 @click.option("--ssh-key", type=click.Path(exists=True, dir_okay=False), help="Private key for --remote.")
 @click.option("--known-hosts", type=click.Path(exists=True, dir_okay=False), help="known_hosts file for --remote.")
 @click.option("--remote-python", help="Python on the remote that has edgecompile installed (default python3).")
 @json_option
-def command(artifacts, runs, warmup, runner, remote, ssh_key, known_hosts, remote_python, as_json):
+def command(artifacts, runs, warmup, max_seconds, runner, remote, ssh_key, known_hosts, remote_python, as_json):
     """Benchmark each artifact in its own process: load time, latency p50/p90/p99, throughput, size.
 
     Runs on this machine, on an emulated Cortex-M (C artifacts of Cortex-M profiles), or on a
@@ -24,11 +28,8 @@ def command(artifacts, runs, warmup, runner, remote, ssh_key, known_hosts, remot
     from edgecompile.artifact import Artifact
     from edgecompile.bench import measure
     from edgecompile.cli.render import print_bench
-    from edgecompile.errors import UsageError
 
-    if runs < 1 or warmup < 0:
-        raise UsageError("--runs must be at least 1 and --warmup at least 0.")
-    results = [measure(Artifact.open(a), runs, warmup, runner, remote, key_file=ssh_key,
+    results = [measure(Artifact.open(a), runs, warmup, runner, remote, max_seconds=max_seconds, key_file=ssh_key,
                        known_hosts=known_hosts, python=remote_python) for a in artifacts]
     if as_json:
         echo_json(results)

@@ -81,8 +81,8 @@ class CBackend(Backend):
         if ctx.precision not in self.info.precisions:
             raise UsageError(f"c has no precision '{ctx.precision}' (choose {', '.join(self.info.precisions)}).")
         prefix = str(ctx.options.get("c_prefix", "model"))
-        if not prefix.isidentifier():
-            raise UsageError(f"--c-prefix '{prefix}' is not a C identifier.")
+        if not (prefix.isascii() and prefix.isidentifier()):  # isidentifier alone admits non-ASCII names gcc rejects
+            raise UsageError(f"--c-prefix '{prefix}' is not a C identifier (ASCII letters, digits and '_').")
         model = self.graph_for(ctx)
         g, io_quant = lower.lower(model)
         p = planner.plan(g, inplace=bool(ctx.options.get("inplace", True)))

@@ -83,20 +83,26 @@ def plan(g, inplace: bool = True) -> Plan:
             groups.union(op.inputs[0], op.outputs[0])
     lower_bound, peak_step, peak_live = _lower_bound(g, groups)
     if inplace:
+        # spans and homes are kept up to date as groups merge (recomputing them per op was quadratic)
+        spans, homes = _spans(g, groups), _homes(g, groups)
         for step, op in enumerate(g.ops):
             if not op.inplace or not op.inputs:
                 continue
             src, dst = groups.find(op.inputs[0]), groups.find(op.outputs[0])
-            spans, homes = _spans(g, groups), _homes(g, groups)
             a, b = g.tensors[op.inputs[0]], g.tensors[op.outputs[0]]
-            if (spans[src][1] == step and a.nbytes == b.nbytes and a.perm == b.perm and a.dtype == b.dtype
-                    and not homes.get(src, "").startswith("in:")
+            if (src != dst and spans[src][1] == step and a.nbytes == b.nbytes and a.perm == b.perm
+                    and a.dtype == b.dtype and not homes.get(src, "").startswith("in:")
                     and not (homes.get(src, "").startswith("out:") and homes.get(dst, "").startswith("out:"))):
                 groups.union(src, dst)
+                s_src, s_dst = spans.pop(src), spans.pop(dst)
+                spans[src] = [min(s_src[0], s_dst[0]), max(s_src[1], s_dst[1])]
+                if dst in homes:
+                    homes[src] = homes.pop(dst)
     spans, homes = _spans(g, groups), _homes(g, groups)
+    used = {t for op in g.ops for t in (*op.inputs, *op.outputs)} | set(g.inputs)
     members: dict[str, list[str]] = {}
     for name in g.tensors:
-        if any(name in op.inputs or name in op.outputs for op in g.ops) or name in g.inputs:
+        if name in used:
             members.setdefault(groups.find(name), []).append(name)
     buffers, of = [], {}
     for root, names in members.items():
@@ -111,18 +117,23 @@ def plan(g, inplace: bool = True) -> Plan:
 
 
 def _place(bufs: list[Buffer]) -> int:
-    """Greedy by size (largest first), lowest offset that overlaps nothing alive at the same time."""
-    placed: list[Buffer] = []
+    """Greedy by size (largest first), lowest offset that overlaps nothing alive at the same time.
+
+    Placed buffers are indexed by the steps they live in, so finding the ones alive with the next
+    buffer costs its lifetime, not the number placed (linear for chains, was quadratic)."""
+    alive_at: dict[int, list[Buffer]] = {}
     for b in sorted(bufs, key=lambda b: (-b.nbytes, b.first)):
-        busy = sorted((o.offset, o.offset + o.nbytes) for o in placed if not (o.last < b.first or b.last < o.first))
+        seen = {id(o): o for s in range(b.first, b.last + 1) for o in alive_at.get(s, ())}
+        busy = sorted((o.offset, o.offset + o.nbytes) for o in seen.values())
         off = 0
         for lo, hi in busy:
             if off + b.nbytes <= lo:
                 break
             off = max(off, hi)
         b.offset = off
-        placed.append(b)
-    return max((b.offset + b.nbytes for b in placed), default=0)
+        for s in range(b.first, b.last + 1):
+            alive_at.setdefault(s, []).append(b)
+    return max((b.offset + b.nbytes for b in bufs), default=0)
 
 
 def _lower_bound(g, groups) -> tuple[int, int, list]:
@@ -133,10 +144,18 @@ def _lower_bound(g, groups) -> tuple[int, int, list]:
         r = groups.find(name)
         if r in spans and r not in homes:
             sizes[r] = max(sizes.get(r, 0), t.nbytes)
-    best, best_step, best_live = 0, 0, []
+    delta = [0] * (len(g.ops) + 1)  # a sweep over steps: +bytes where a tensor starts, - after it ends
+    for r, n in sizes.items():
+        lo, hi = max(spans[r][0], 0), min(spans[r][1], len(g.ops) - 1)
+        if lo <= hi:
+            delta[lo] += n
+            delta[hi + 1] -= n
+    best, best_step, total = 0, 0, 0
     for step in range(len(g.ops)):
-        live = [(r, n) for r, n in sizes.items() if spans[r][0] <= step <= spans[r][1]]
-        total = sum(n for _, n in live)
+        total += delta[step]
         if total > best:
-            best, best_step, best_live = total, step, sorted(live, key=lambda x: -x[1])
-    return best, best_step, best_live
+            best, best_step = total, step
+    if best == 0:
+        return 0, 0, []
+    live = [(r, n) for r, n in sizes.items() if spans[r][0] <= best_step <= spans[r][1]]
+    return best, best_step, sorted(live, key=lambda x: -x[1])
