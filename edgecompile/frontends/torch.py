@@ -77,7 +77,11 @@ def _read_state_dict(weights: str):
         raise ModelLoadError(f"'{weights}' is not a PyTorch checkpoint torch.load can read safely: {e}") from e
     for key in ("state_dict", "model_state_dict", "model"):
         if isinstance(ckpt, dict) and isinstance(ckpt.get(key), dict):
-            return ckpt[key]
+            ckpt = ckpt[key]
+            break
+    if not isinstance(ckpt, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in ckpt.items()):
+        raise ModelLoadError(f"'{weights}' holds a {type(ckpt).__name__}, not a state dict (parameter names -> "
+                             f"tensors), nor a checkpoint with one under 'state_dict', 'model_state_dict' or 'model'.")
     return ckpt
 
 
@@ -92,21 +96,24 @@ def load_python(path: Path, attr: str, weights: str | None, input_shapes: dict) 
     sys.path.insert(0, str(path.parent.resolve()))
     try:
         spec.loader.exec_module(module_obj)
-    except Exception as e:
-        raise ModelLoadError(f"Importing '{path}' failed: {type(e).__name__}: {e}") from e
+    except (Exception, SystemExit) as e:  # the user's file runs here; sys.exit() in it is no success either
+        raise ModelLoadError(f"Importing '{path}' failed: {type(e).__name__}: {str(e)[:300]}") from None
     finally:
         sys.path.pop(0)
     factory = getattr(module_obj, attr, None)
     if factory is None or not callable(factory):
         raise ModelLoadError(f"'{path}' has no class or function named '{attr}'.")
-    net = factory()
+    try:
+        net = factory()
+    except (Exception, SystemExit) as e:
+        raise ModelLoadError(f"'{path}:{attr}()' raised {type(e).__name__}: {str(e)[:300]}") from None
     if not isinstance(net, torch.nn.Module):
         raise ModelLoadError(f"'{path}:{attr}()' returned {type(net).__name__}, not a torch.nn.Module.")
     notes, chunks = [], [path.read_bytes()]
     if weights:
         try:
             net.load_state_dict(_read_state_dict(weights))
-        except RuntimeError as e:
+        except (RuntimeError, TypeError, ValueError) as e:
             raise ModelLoadError(f"Weights '{weights}' do not fit '{attr}': {str(e).splitlines()[0]}") from e
         chunks.append(Path(weights).read_bytes())
     else:

@@ -75,7 +75,7 @@ def artifact_report(path, model_src: str | None = None, calib: str | None = None
     if not q:
         raise ArtifactError(f"{path} is a {art.precision} artifact without a 'quantization' block: "
                             f"quant-report reads int8 artifacts built by edgecompile's range table.")
-    rt = q["range_table"]
+    rt = _range_table_block(q, path)
     model = _model(rt["model_sha256"], model_src)
     feeds = load_cached_samples(rt["data_sha256"])
     if calib or feeds is None:
@@ -87,9 +87,11 @@ def artifact_report(path, model_src: str | None = None, calib: str | None = None
 
         feeds, _ = load_samples(calib, io_specs(model)[0], samples)
     tpath = cache_dir() / "ranges" / f"{rt['key']}.json"
-    if tpath.is_file():
-        table = RangeTable.from_json(json.loads(tpath.read_text()))
-    else:
+    try:
+        table = RangeTable.from_json(json.loads(tpath.read_text())) if tpath.is_file() else None
+    except (ValueError, RecursionError):
+        table = None  # a damaged cache entry: recompute it
+    if table is None:
         from edgecompile.quant.sources import data_sha256
 
         table, _ = calibrate(model, feeds, data_sha256(feeds), rt["method"])
@@ -98,6 +100,23 @@ def artifact_report(path, model_src: str | None = None, calib: str | None = None
     return {"artifact": str(path), "target": art.target, "backend": art.backend, "flavor": q["flavor"],
             "method": table.method, "samples": min(len(feeds), samples), "keep_float": sorted(table.keep_float),
             "layers": rows}
+
+
+def _range_table_block(q, path) -> dict:
+    """The manifest's quantization block, checked: its hashes name cache files, so they must be hashes."""
+    import re
+
+    from edgecompile.errors import ArtifactError
+
+    rt = q.get("range_table") if isinstance(q, dict) else None
+    hexes = ("model_sha256", "data_sha256", "key")
+    if (not isinstance(rt, dict) or not all(isinstance(rt.get(k), str) and re.fullmatch(r"[0-9a-f]{64}", rt[k])
+                                            for k in hexes)
+            or not isinstance(rt.get("method"), str) or not isinstance(q.get("flavor"), str)
+            or not isinstance(q.get("keep_float", []), list)):
+        raise ArtifactError(f"{path}: the manifest's 'quantization' block is damaged (it needs range_table "
+                            f"{{model_sha256, data_sha256, key (sha256 hex), method}}, flavor and keep_float).")
+    return rt
 
 
 def _model(sha: str, model_src: str | None):
@@ -118,4 +137,6 @@ def _model(sha: str, model_src: str | None):
     p = cached_model_path(sha)
     if not p.is_file():
         raise ArtifactError(f"The artifact's fp32 graph is not in the cache ({p}); pass --model (the source model).")
-    return onnx.load(str(p))
+    from edgecompile.frontends.onnx import parse
+
+    return parse(p.read_bytes(), str(p))
