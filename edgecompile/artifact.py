@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import numpy as np
+
 from edgecompile.backends.base import TensorSpec
 from edgecompile.errors import ArtifactError
+from edgecompile.limits import over
 from edgecompile.staging import staged  # noqa: F401 - the driver's entry point for writing artifacts
 
 MANIFEST = "manifest.json"
@@ -107,8 +111,6 @@ def _bad_spec(d) -> bool:
     try:
         ok = (isinstance(d, dict) and isinstance(d["name"], str) and isinstance(d["dtype"], str)
               and isinstance(d["shape"], list) and all(type(v) is int and 0 < v < 1 << 31 for v in d["shape"]))
-        import numpy as np
-
         return not ok or np.dtype(d["dtype"]).kind not in "biuf" or len(d["shape"]) > 8
     except (KeyError, TypeError):
         return True
@@ -136,6 +138,10 @@ def validate_manifest(m, where) -> dict:
         specs = m.get(key)
         if not isinstance(specs, list) or not specs or any(_bad_spec(d) for d in specs):
             bad(f"'{key}' must be a non-empty list of {{name, shape (positive integers), dtype}}")
+        for d in specs:
+            why = over(math.prod(d["shape"]) * np.dtype(d["dtype"]).itemsize, f"{key[:-1]} '{d['name']}' {d['shape']}")
+            if why:
+                bad(why)
     for key in ("profile", "backend_details", "calibration", "parity", "quantization", "model_metadata"):
         if m.get(key) is not None and not isinstance(m[key], dict):
             bad(f"'{key}' must be an object")

@@ -29,20 +29,23 @@ def boundary_4d(data: bytes) -> tuple[list[str], list[str]]:
 def main(src: str, out: str, nchw: bool) -> int:
     from edgecompile.backends.tflite.quiet import quiet
 
+    with open(src, "rb") as f:
+        data = f.read()
+    try:  # first, cheaply: a damaged file fails here without starting TensorFlow
+        ins, outs = boundary_4d(data)
+    except ImportError as e:
+        print(str(e))
+        return EXIT_MISSING
+    except Exception as e:  # the generated flatbuffer reader raises whatever a bad offset leads to
+        print(f"'{src}' is not a readable TFLite model: its flatbuffer is damaged ({type(e).__name__}: "
+              f"{str(e).splitlines()[0][:200] if str(e) else 'bad offsets'}).")
+        return EXIT_REFUSED
     try:
         with quiet():  # importing TensorFlow prints CUDA and oneDNN notices
             from tf2onnx import convert
     except ImportError as e:
         print(str(e))
         return EXIT_MISSING
-    with open(src, "rb") as f:
-        data = f.read()
-    try:
-        ins, outs = boundary_4d(data)
-    except Exception as e:  # the generated flatbuffer reader raises whatever a bad offset leads to
-        print(f"'{src}' is not a readable TFLite model: its flatbuffer is damaged ({type(e).__name__}: "
-              f"{str(e).splitlines()[0][:200] if str(e) else 'bad offsets'}).")
-        return EXIT_REFUSED
     try:
         with quiet():  # tf2onnx logs every rewrite, and runs TF's deprecated interpreter
             convert.from_tflite(src, opset=OPSET, output_path=out, inputs_as_nchw=(ins or None) if nchw else None,

@@ -74,7 +74,9 @@ def _read_state_dict(weights: str):
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:
-        raise ModelLoadError(f"'{weights}' is not a PyTorch checkpoint torch.load can read safely: {e}") from e
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+        raise ModelLoadError(f"'{weights}' is not a PyTorch checkpoint torch.load can read safely "
+                             f"(weights only, no pickled code): {first}") from None
     for key in ("state_dict", "model_state_dict", "model"):
         if isinstance(ckpt, dict) and isinstance(ckpt.get(key), dict):
             ckpt = ckpt[key]

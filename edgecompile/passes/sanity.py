@@ -41,22 +41,22 @@ def after(model, label: str = "The model") -> None:
         why = over(int(np.prod(dims, dtype=object)) * itemsize, f"{label}'s input '{vi.name}' of shape {dims}")
         if why:
             raise ModelLoadError(why)
-    nan = nonfinite_weights(model, inf=False)
-    if nan:
-        raise ModelLoadError(f"{label}'s weights hold NaN values ({', '.join(nan[:5])}): it cannot compute anything "
-                             f"meaningful. Check the training run or the export.")
+    bad = nonfinite_weights(model)
+    if bad:
+        raise ModelLoadError(f"{label}'s weights are not finite: NaN or Inf in {', '.join(bad[:5])}. Its outputs "
+                             f"cannot be verified or trusted; check the training run or the export.")
     if not model.graph.node or not inputs:
         raise ModelLoadError(f"{label} computes nothing from its inputs (after constant folding its outputs are "
                              f"constants or it has no inputs): there is no network to compile.")
 
 
-def nonfinite_weights(model, inf: bool = True) -> list[str]:
-    """Names of float initializers holding NaN (or Inf, with inf=True; -inf masks can be legitimate)."""
+def nonfinite_weights(model) -> list[str]:
+    """Names of float initializers holding NaN or Inf."""
     from onnx import numpy_helper
 
     bad = []
     for t in model.graph.initializer:
         a = numpy_helper.to_array(t)
-        if a.dtype.kind == "f" and not (np.isfinite(a) if inf else ~np.isnan(a)).all():
+        if a.dtype.kind == "f" and not np.isfinite(a).all():
             bad.append(t.name)
     return bad
