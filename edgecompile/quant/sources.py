@@ -239,7 +239,10 @@ def load_samples(src: str, inputs: list[TensorSpec], n: int | None = None, seed:
     if (explicit and held < n) or held < MIN_SAMPLES:
         raise CalibrationError(f"Calibration source '{label}' holds {held} samples; at least "
                                f"{n if explicit else MIN_SAMPLES} are needed{' (--calib-samples / manifest)' if explicit else ''}.")
-    order = np.random.default_rng(seed).permutation(len(feeds))[:n]
+    rng = np.random.default_rng(seed)
+    # a full permutation of a huge memory-mapped file would itself take gigabytes; past MAX_SAMPLES rows
+    # draw n distinct rows directly (the same choice for every run)
+    order = rng.permutation(len(feeds))[:n] if len(feeds) <= MAX_SAMPLES else rng.choice(len(feeds), n, replace=False)
     chosen = [feeds[int(i)] for i in order]
     info["samples"] = len(chosen)
     info["sha256"] = data_sha256(chosen)

@@ -142,7 +142,8 @@ def outcome(case, res: dict) -> str:
 def environment(root: Path) -> dict:
     env = dict(os.environ)
     env["EDGECOMPILE_CACHE"] = str(root / "cache")
-    env["PYTHONPATH"] = os.pathsep.join([str(HERE.parent.parent), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    src = env.get("EDGECOMPILE_HOSTILE_SRC", str(HERE.parent.parent))  # another checkout: the "before" table
+    env["PYTHONPATH"] = os.pathsep.join([src, env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     return env
 
 

@@ -54,10 +54,11 @@ def test_a_kill_between_the_two_renames_is_repaired(tmp_path):
     _artifact(tmp_path / ".t-fp32.4242-00ff.old", "old")  # the old artifact, moved aside, then killed
     (tmp_path / ".t-fp32.4243-abcd.partial").mkdir()  # a build killed while compiling
     with pytest.raises(RuntimeError):
-        with staged(final, force=False):
+        with staged(final, force=True):
             assert (final / "a.bin").read_text() == "old"  # restored before anything else happens
             raise RuntimeError("this build fails too")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t-fp32"]
+    assert (final / "a.bin").read_text() == "old"
 
 
 def test_the_loser_of_a_race_gets_a_clear_error(tmp_path):
