@@ -56,8 +56,14 @@ def _shapes(m: ServedModel) -> str:
 
 
 def run(served: list[Served], metrics: Metrics, opts: ServeOptions) -> None:
+    import signal
+    import sys
+
     import uvicorn
 
+    # After its graceful stop uvicorn re-raises SIGTERM through the handler that was there before
+    # it started; this one turns a fully drained stop into exit status 0 rather than "killed".
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     app = create_app(served, metrics, opts)
     config = uvicorn.Config(app, host=opts.host, port=opts.port, log_level="info", access_log=False,
                             lifespan="on", timeout_graceful_shutdown=None)

@@ -41,16 +41,19 @@ def gather(path: Path) -> Path:
                  [helper.make_tensor_value_info("rows", TensorProto.FLOAT, [1, 2, 3])], [table], path)
 
 
-def slow(path: Path, layers: int = 40, width: int = 256) -> Path:
-    """x[batch, width, width] through `layers` MatMul+Tanh: long enough to keep the batcher busy."""
+def slow(path: Path, layers: int = 240, width: int = 256) -> Path:
+    """x[batch, 1, width] + a table -> `layers` x (MatMul, Tanh) on [batch, width, width] -> row means
+    y[batch, width]: small requests and answers, and runs long enough to keep the batcher busy."""
     from onnx import TensorProto, helper, numpy_helper
 
-    w = (np.random.default_rng(1).standard_normal((width, width)) / np.sqrt(width)).astype(np.float32)
-    nodes, prev = [], "x"
+    rng = np.random.default_rng(1)
+    w = (rng.standard_normal((width, width)) / np.sqrt(width)).astype(np.float32)
+    table = rng.standard_normal((width, width)).astype(np.float32)
+    nodes, prev = [helper.make_node("Add", ["x", "table"], ["h"])], "h"
     for i in range(layers):
         nodes += [helper.make_node("MatMul", [prev, "w"], [f"m{i}"]), helper.make_node("Tanh", [f"m{i}"], [f"t{i}"])]
         prev = f"t{i}"
-    nodes.append(helper.make_node("Identity", [prev], ["y"]))
-    return _save(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", width, width])],
-                 [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", width, width])],
-                 [numpy_helper.from_array(w, "w")], path)
+    nodes.append(helper.make_node("ReduceMean", [prev], ["y"], axes=[2], keepdims=0))
+    return _save(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 1, width])],
+                 [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", width])],
+                 [numpy_helper.from_array(w, "w"), numpy_helper.from_array(table, "table")], path)
