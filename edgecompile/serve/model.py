@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edgecompile.artifact import Artifact
-from edgecompile.backends.base import TensorSpec
+from edgecompile.core.tensor import TensorSpec
 from edgecompile.errors import UsageError
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # safe in a URL path and a Prometheus label

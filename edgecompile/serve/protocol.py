@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from edgecompile.backends.base import TensorSpec
+from edgecompile.core.tensor import TensorSpec
 from edgecompile.serve.model import ServedModel
 
 DATATYPES = {"bool": "BOOL", "uint8": "UINT8", "uint16": "UINT16", "uint32": "UINT32", "uint64": "UINT64",
