@@ -26,6 +26,9 @@ from edgecompile.serve.model import ServedModel
 from edgecompile.serve.options import ServeOptions
 
 
+HEADER_LENGTH = "Inference-Header-Content-Length"  # Triton's binary tensor extension
+
+
 @dataclass(frozen=True)
 class Served:
     model: ServedModel
@@ -120,7 +123,8 @@ def create_app(served: list[Served], metrics: Metrics, opts: ServeOptions) -> Fa
 async def _answer(s: Served, request: Request, start: float, opts: ServeOptions) -> tuple[str, Response]:
     """(outcome label, response) for one inference request."""
     try:
-        req = protocol.parse(await _body(request, opts.max_body_bytes), s.model, opts.priority_levels)
+        req = protocol.parse(await _body(request, opts.max_body_bytes), s.model, opts.priority_levels,
+                             _header_length(request))
     except protocol.BadRequest as e:
         return "bad_request", _error(400, str(e))
     deadline = None if req.timeout_s is None else start + req.timeout_s
@@ -142,7 +146,20 @@ async def _answer(s: Served, request: Request, start: float, opts: ServeOptions)
         return "timeout", _error(504, f"timeout of {req.timeout_s * 1e6:.0f} us passed while queued; not run")
     except InferenceError as e:
         return "error", _error(500, f"inference failed: {e}")
-    return "ok", Response(protocol.response(s.model, req, results), media_type="application/json")
+    body, header_length = protocol.response(s.model, req, results)
+    if header_length is None:
+        return "ok", Response(body, media_type="application/json")
+    return "ok", Response(body, media_type="application/octet-stream",
+                          headers={HEADER_LENGTH: str(header_length)})
+
+
+def _header_length(request: Request) -> int | None:
+    value = request.headers.get(HEADER_LENGTH)
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise protocol.BadRequest(f"{HEADER_LENGTH} must be a number of bytes, not {value!r}")
+    return int(value)
 
 
 async def _body(request: Request, limit: int) -> bytes:

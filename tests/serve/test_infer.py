@@ -1,4 +1,5 @@
 """Answers over real HTTP equal `edgecompile.load(artifact).run(...)`, alone, concurrent and stacked."""
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -63,6 +64,25 @@ def test_queued_requests_are_stacked_into_one_run(server, artifacts):
     assert server.metric("edgecompile_batch_size_count", "slow") == batches + 2
     assert server.metric("edgecompile_batch_size_bucket", "slow", le="2.0") - \
         server.metric("edgecompile_batch_size_bucket", "slow", le="1.0") == pairs + 1
+
+
+def test_binary_tensor_extension(server, artifacts):
+    """Triton's binary tensor extension: raw little-endian bytes after a JSON header, both ways."""
+    xs = RNG.standard_normal((4, 1, 8, 8)).astype(np.float32)
+    want = edgecompile.load(artifacts["cnn4"]).run({"x": xs})["y"]
+    head = json.dumps({"inputs": [{"name": "x", "shape": [2, 1, 8, 8], "datatype": "FP32",
+                                   "parameters": {"binary_data_size": xs[:2].nbytes}}],
+                       "outputs": [{"name": "y", "parameters": {"binary_data": True}}]}).encode()
+    r = server.post("cnn4", content=head + xs[:2].astype("<f4").tobytes(),
+                    headers={"Inference-Header-Content-Length": str(len(head)),
+                             "Content-Type": "application/octet-stream"})
+    assert r.status_code == 200, r.text
+    n = int(r.headers["Inference-Header-Content-Length"])
+    meta = json.loads(r.content[:n])["outputs"][0]
+    assert meta["shape"] == [2, 3] and meta["parameters"] == {"binary_data_size": 2 * 3 * 4}
+    np.testing.assert_array_equal(np.frombuffer(r.content[n:], "<f4").reshape(2, 3), want[:2])
+    bad = server.post("cnn4", content=head + b"\0" * 8, headers={"Inference-Header-Content-Length": str(len(head))})
+    assert bad.status_code == 400 and "binary_data_size" in bad.json()["error"]
 
 
 def test_requested_outputs_and_id(server):

@@ -1,0 +1,167 @@
+"""`edgecompile serve` under load (issue 15): throughput and p50/p99 latency of MLPerf Tiny ResNet-8
+(ONNX Runtime fp32) at concurrency 1, 8 and 32, with dynamic batching off and on. Not a test.
+
+    python benchmarks/serve_load.py [--requests 200] [--rounds 3] [--batch 8] [--delay-ms 2] [--out r.json]
+
+off: the batch-1 artifact, one request per run (--max-batch 1).
+on:  the same model built with batch N (--input-shape input_1=Nx32x32x3), stacking up to N requests
+     per run (--max-batch N, --max-delay-ms D); unfilled rows are padded and computed anyway.
+Both servers run at once on 127.0.0.1 as `python -m edgecompile serve` subprocesses; the client is
+httpx (asyncio) in this process, sending one pre-encoded KServe v2 JSON body. Cells are interleaved
+in rounds (off and on alternate at every concurrency) so load from other processes hits both alike.
+Each cell is bounded: --requests per round, and 60 s at most.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+RESNET = REPO.parent / "shared" / "models" / "mlperf_tiny" / "pretrainedResnet.tflite"
+CONCURRENCY = (1, 8, 32)
+CELL_LIMIT_S = 60.0
+
+
+def build(batch: int, out: Path) -> Path:
+    from edgecompile.driver import build as _build
+
+    report = _build(str(RESNET), ["onnxruntime"], ["fp32"], out=out / f"b{batch}", force=True,
+                    input_shapes={"input_1": (batch, 32, 32, 3)})
+    r = report.results[0]
+    if not r.ok:
+        raise SystemExit(f"ResNet-8 batch {batch}: {r.error}")
+    return r.path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(artifact: Path, args: list[str], log: Path) -> tuple[subprocess.Popen, str]:
+    import httpx
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "edgecompile", "serve", f"resnet8={artifact}", "--port", str(port),
+                             *args], stdout=log.open("w"), stderr=subprocess.STDOUT, env=os.environ.copy())
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        if proc.poll() is not None:
+            raise SystemExit(f"the server exited: {log.read_text()}")
+        try:
+            if httpx.get(url + "/v2/health/ready").status_code == 200:
+                return proc, url
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise SystemExit(f"the server did not start: {log.read_text()}")
+
+
+async def load(url: str, body: bytes, concurrency: int, requests: int) -> tuple[list[float], float]:
+    """Latencies (s) of `requests` requests sent by `concurrency` clients, and the wall time."""
+    import httpx
+
+    latencies: list[float] = []
+    left = [requests]
+    deadline = time.perf_counter() + CELL_LIMIT_S
+    headers = {"Content-Type": "application/json"}
+    async with httpx.AsyncClient(base_url=url, timeout=60,
+                                 limits=httpx.Limits(max_connections=concurrency)) as client:
+        async def worker():
+            while left[0] > 0 and time.perf_counter() < deadline:
+                left[0] -= 1
+                t = time.perf_counter()
+                r = await client.post("/v2/models/resnet8/infer", content=body, headers=headers)
+                latencies.append(time.perf_counter() - t)
+                if r.status_code != 200:
+                    raise SystemExit(f"{url}: {r.status_code} {r.text}")
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return latencies, time.perf_counter() - start
+
+
+def batch_mean(url: str) -> float:
+    import httpx
+    from prometheus_client.parser import text_string_to_metric_families
+
+    samples = {s.name: s.value for f in text_string_to_metric_families(httpx.get(url + "/metrics").text)
+               for s in f.samples if s.name.startswith("edgecompile_batch_size_")}
+    return samples["edgecompile_batch_size_sum"] / max(1.0, samples["edgecompile_batch_size_count"])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--requests", type=int, default=200, help="requests per cell per round")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--batch", type=int, default=8, help="batch of the 'on' artifact")
+    ap.add_argument("--delay-ms", type=float, default=2.0, help="--max-delay-ms of the 'on' server")
+    ap.add_argument("--out", type=Path)
+    a = ap.parse_args()
+    if not RESNET.is_file():
+        raise SystemExit(f"{RESNET} not found (the shared MLPerf Tiny models)")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        b1, bn = build(1, tmp), build(a.batch, tmp)
+        servers = {"off": start(b1, ["--max-batch", "1"], tmp / "off.log"),
+                   "on": start(bn, ["--max-batch", str(a.batch), "--max-delay-ms", str(a.delay_ms)], tmp / "on.log")}
+        x = np.random.default_rng(0).random((1, 32, 32, 3), dtype=np.float32)
+        body = json.dumps({"inputs": [{"name": "input_1", "shape": [1, 32, 32, 3], "datatype": "FP32",
+                                       "data": x.ravel().tolist()}]}).encode()
+        try:
+            results = run_cells(servers, body, a.requests, a.rounds)
+            results["batch_mean_on"] = batch_mean(servers["on"][1])
+        finally:
+            for proc, _ in servers.values():
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=60)
+    report(results, a)
+
+
+def run_cells(servers: dict, body: bytes, requests: int, rounds: int) -> dict:
+    for _, url in servers.values():  # warm-up: ORT's first runs, connection setup
+        asyncio.run(load(url, body, 8, 64))
+    cells = {(mode, c): {"lat": [], "wall": 0.0, "n": 0} for c in CONCURRENCY for mode in servers}
+    for _ in range(rounds):
+        for c in CONCURRENCY:
+            for mode, (_, url) in servers.items():
+                lat, wall = asyncio.run(load(url, body, c, requests))
+                cell = cells[(mode, c)]
+                cell["lat"] += lat
+                cell["wall"] += wall
+                cell["n"] += len(lat)
+    return {f"{mode}@{c}": {"requests": v["n"], "throughput_rps": v["n"] / v["wall"],
+                            "p50_ms": float(np.percentile(v["lat"], 50) * 1e3),
+                            "p99_ms": float(np.percentile(v["lat"], 99) * 1e3)}
+            for (mode, c), v in cells.items()}
+
+
+def report(results: dict, a) -> None:
+    print(f"ResNet-8 (MLPerf Tiny, onnxruntime fp32) behind edgecompile serve, loopback, {a.rounds} rounds x "
+          f"{a.requests} requests per cell; on = batch-{a.batch} artifact, --max-delay-ms {a.delay_ms:g}")
+    print(f"{'concurrency':>11}  {'off req/s':>9} {'p50 ms':>7} {'p99 ms':>7}   {'on req/s':>9} {'p50 ms':>7} "
+          f"{'p99 ms':>7}   {'thru on/off':>11} {'p50 on/off':>10} {'p99 on/off':>10}")
+    for c in CONCURRENCY:
+        off, on = results[f"off@{c}"], results[f"on@{c}"]
+        print(f"{c:>11}  {off['throughput_rps']:>9.0f} {off['p50_ms']:>7.2f} {off['p99_ms']:>7.2f}   "
+              f"{on['throughput_rps']:>9.0f} {on['p50_ms']:>7.2f} {on['p99_ms']:>7.2f}   "
+              f"{on['throughput_rps'] / off['throughput_rps']:>11.2f} {on['p50_ms'] / off['p50_ms']:>10.2f} "
+              f"{on['p99_ms'] / off['p99_ms']:>10.2f}")
+    print(f"mean samples per run with batching on (all cells): {results['batch_mean_on']:.2f}")
+    if a.out:
+        a.out.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
