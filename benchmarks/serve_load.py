@@ -1,13 +1,14 @@
 """`edgecompile serve` under load (issue 15): throughput and p50/p99 latency of MLPerf Tiny ResNet-8
 (ONNX Runtime fp32) at concurrency 1, 8 and 32, with dynamic batching off and on. Not a test.
 
-    python benchmarks/serve_load.py [--requests 200] [--rounds 3] [--batch 8] [--delay-ms 2] [--out r.json]
+    python benchmarks/serve_load.py [--requests 200] [--rounds 3] [--batch 8] [--delay-ms 2] [--binary] [--out r.json]
 
 off: the batch-1 artifact, one request per run (--max-batch 1).
 on:  the same model built with batch N (--input-shape input_1=Nx32x32x3), stacking up to N requests
      per run (--max-batch N, --max-delay-ms D); unfilled rows are padded and computed anyway.
 Both servers run at once on 127.0.0.1 as `python -m edgecompile serve` subprocesses; the client is
-httpx (asyncio) in this process, sending one pre-encoded KServe v2 JSON body. Cells are interleaved
+httpx (asyncio) in this process, sending one pre-encoded KServe v2 JSON body (--binary: the input as
+raw bytes, Triton's binary tensor extension, which spares the server the JSON number parsing). Cells are interleaved
 in rounds (off and on alternate at every concurrency) so load from other processes hits both alike.
 Each cell is bounded: --requests per round, and 60 s at most.
 """
@@ -68,14 +69,14 @@ def start(artifact: Path, args: list[str], log: Path) -> tuple[subprocess.Popen,
     raise SystemExit(f"the server did not start: {log.read_text()}")
 
 
-async def load(url: str, body: bytes, concurrency: int, requests: int) -> tuple[list[float], float]:
+async def load(url: str, request: tuple[bytes, dict], concurrency: int, requests: int) -> tuple[list[float], float]:
     """Latencies (s) of `requests` requests sent by `concurrency` clients, and the wall time."""
     import httpx
 
     latencies: list[float] = []
     left = [requests]
     deadline = time.perf_counter() + CELL_LIMIT_S
-    headers = {"Content-Type": "application/json"}
+    body, headers = request
     async with httpx.AsyncClient(base_url=url, timeout=60,
                                  limits=httpx.Limits(max_connections=concurrency)) as client:
         async def worker():
@@ -107,6 +108,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--batch", type=int, default=8, help="batch of the 'on' artifact")
     ap.add_argument("--delay-ms", type=float, default=2.0, help="--max-delay-ms of the 'on' server")
+    ap.add_argument("--binary", action="store_true", help="send the input as raw bytes (binary tensor extension)")
     ap.add_argument("--out", type=Path)
     a = ap.parse_args()
     if not RESNET.is_file():
@@ -116,12 +118,13 @@ def main() -> None:
         b1, bn = build(1, tmp), build(a.batch, tmp)
         servers = {"off": start(b1, ["--max-batch", "1"], tmp / "off.log"),
                    "on": start(bn, ["--max-batch", str(a.batch), "--max-delay-ms", str(a.delay_ms)], tmp / "on.log")}
-        x = np.random.default_rng(0).random((1, 32, 32, 3), dtype=np.float32)
-        body = json.dumps({"inputs": [{"name": "input_1", "shape": [1, 32, 32, 3], "datatype": "FP32",
-                                       "data": x.ravel().tolist()}]}).encode()
         try:
-            results = run_cells(servers, body, a.requests, a.rounds)
+            results = run_cells(servers, encode(a.binary), a.requests, a.rounds)
             results["batch_mean_on"] = batch_mean(servers["on"][1])
+        except BaseException:
+            for mode in servers:
+                print(f"--- {mode} server log:\n" + (tmp / f"{mode}.log").read_text()[-3000:], file=sys.stderr)
+            raise
         finally:
             for proc, _ in servers.values():
                 proc.send_signal(signal.SIGTERM)
@@ -129,7 +132,18 @@ def main() -> None:
     report(results, a)
 
 
-def run_cells(servers: dict, body: bytes, requests: int, rounds: int) -> dict:
+def encode(binary: bool) -> tuple[bytes, dict]:
+    x = np.random.default_rng(0).random((1, 32, 32, 3), dtype=np.float32)
+    tensor = {"name": "input_1", "shape": [1, 32, 32, 3], "datatype": "FP32"}
+    if not binary:
+        return json.dumps({"inputs": [{**tensor, "data": x.ravel().tolist()}]}).encode(), \
+            {"Content-Type": "application/json"}
+    head = json.dumps({"inputs": [{**tensor, "parameters": {"binary_data_size": x.nbytes}}]}).encode()
+    return head + x.astype("<f4").tobytes(), {"Content-Type": "application/octet-stream",
+                                              "Inference-Header-Content-Length": str(len(head))}
+
+
+def run_cells(servers: dict, body: tuple[bytes, dict], requests: int, rounds: int) -> dict:
     for _, url in servers.values():  # warm-up: ORT's first runs, connection setup
         asyncio.run(load(url, body, 8, 64))
     cells = {(mode, c): {"lat": [], "wall": 0.0, "n": 0} for c in CONCURRENCY for mode in servers}
@@ -149,7 +163,8 @@ def run_cells(servers: dict, body: bytes, requests: int, rounds: int) -> dict:
 
 def report(results: dict, a) -> None:
     print(f"ResNet-8 (MLPerf Tiny, onnxruntime fp32) behind edgecompile serve, loopback, {a.rounds} rounds x "
-          f"{a.requests} requests per cell; on = batch-{a.batch} artifact, --max-delay-ms {a.delay_ms:g}")
+          f"{a.requests} requests per cell, {'binary' if a.binary else 'JSON'} inputs; "
+          f"on = batch-{a.batch} artifact, --max-delay-ms {a.delay_ms:g}")
     print(f"{'concurrency':>11}  {'off req/s':>9} {'p50 ms':>7} {'p99 ms':>7}   {'on req/s':>9} {'p50 ms':>7} "
           f"{'p99 ms':>7}   {'thru on/off':>11} {'p50 on/off':>10} {'p99 on/off':>10}")
     for c in CONCURRENCY:
@@ -158,7 +173,7 @@ def report(results: dict, a) -> None:
               f"{on['throughput_rps']:>9.0f} {on['p50_ms']:>7.2f} {on['p99_ms']:>7.2f}   "
               f"{on['throughput_rps'] / off['throughput_rps']:>11.2f} {on['p50_ms'] / off['p50_ms']:>10.2f} "
               f"{on['p99_ms'] / off['p99_ms']:>10.2f}")
-    print(f"mean samples per run with batching on (all cells): {results['batch_mean_on']:.2f}")
+    print(f"mean samples per run with batching on (all cells and warm-up): {results['batch_mean_on']:.2f}")
     if a.out:
         a.out.write_text(json.dumps(results, indent=2) + "\n")
 
