@@ -32,6 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 RESNET = REPO.parent / "shared" / "models" / "mlperf_tiny" / "pretrainedResnet.tflite"
 CONCURRENCY = (1, 8, 32)
 CELL_LIMIT_S = 60.0
+failures: list[str] = []  # transport errors, reported with the results
 
 
 def build(batch: int, out: Path) -> Path:
@@ -70,7 +71,8 @@ def start(artifact: Path, args: list[str], log: Path) -> tuple[subprocess.Popen,
 
 
 async def load(url: str, request: tuple[bytes, dict], concurrency: int, requests: int) -> tuple[list[float], float]:
-    """Latencies (s) of `requests` requests sent by `concurrency` clients, and the wall time."""
+    """Latencies (s) of `requests` requests sent by `concurrency` clients, and the wall time.
+    A request that fails in transport is not retried; it is reported and left out."""
     import httpx
 
     latencies: list[float] = []
@@ -83,7 +85,11 @@ async def load(url: str, request: tuple[bytes, dict], concurrency: int, requests
             while left[0] > 0 and time.perf_counter() < deadline:
                 left[0] -= 1
                 t = time.perf_counter()
-                r = await client.post("/v2/models/resnet8/infer", content=body, headers=headers)
+                try:
+                    r = await client.post("/v2/models/resnet8/infer", content=body, headers=headers)
+                except httpx.TransportError as e:  # e.g. a kept-alive connection the server closed meanwhile
+                    failures.append(f"{type(e).__name__} after {time.perf_counter() - t:.3f} s")
+                    continue
                 latencies.append(time.perf_counter() - t)
                 if r.status_code != 200:
                     raise SystemExit(f"{url}: {r.status_code} {r.text}")
@@ -93,13 +99,18 @@ async def load(url: str, request: tuple[bytes, dict], concurrency: int, requests
         return latencies, time.perf_counter() - start
 
 
-def batch_mean(url: str) -> float:
+def server_means(url: str) -> dict[str, float]:
+    """Means over everything the server answered (warm-up included), from its /metrics."""
     import httpx
     from prometheus_client.parser import text_string_to_metric_families
 
-    samples = {s.name: s.value for f in text_string_to_metric_families(httpx.get(url + "/metrics").text)
-               for s in f.samples if s.name.startswith("edgecompile_batch_size_")}
-    return samples["edgecompile_batch_size_sum"] / max(1.0, samples["edgecompile_batch_size_count"])
+    v = {s.name: s.value for f in text_string_to_metric_families(httpx.get(url + "/metrics").text) for s in f.samples}
+
+    def mean(h):
+        return v[f"edgecompile_{h}_sum"] / max(1.0, v[f"edgecompile_{h}_count"])
+
+    return {"request_ms": mean("request_duration_seconds") * 1e3, "queue_ms": mean("queue_duration_seconds") * 1e3,
+            "run_ms": mean("inference_duration_seconds") * 1e3, "samples_per_run": mean("batch_size")}
 
 
 def main() -> None:
@@ -120,7 +131,7 @@ def main() -> None:
                    "on": start(bn, ["--max-batch", str(a.batch), "--max-delay-ms", str(a.delay_ms)], tmp / "on.log")}
         try:
             results = run_cells(servers, encode(a.binary), a.requests, a.rounds)
-            results["batch_mean_on"] = batch_mean(servers["on"][1])
+            results["server"] = {mode: server_means(url) for mode, (_, url) in servers.items()}
         except BaseException:
             for mode in servers:
                 print(f"--- {mode} server log:\n" + (tmp / f"{mode}.log").read_text()[-3000:], file=sys.stderr)
@@ -173,7 +184,11 @@ def report(results: dict, a) -> None:
               f"{on['throughput_rps']:>9.0f} {on['p50_ms']:>7.2f} {on['p99_ms']:>7.2f}   "
               f"{on['throughput_rps'] / off['throughput_rps']:>11.2f} {on['p50_ms'] / off['p50_ms']:>10.2f} "
               f"{on['p99_ms'] / off['p99_ms']:>10.2f}")
-    print(f"mean samples per run with batching on (all cells and warm-up): {results['batch_mean_on']:.2f}")
+    for mode, m in results["server"].items():
+        print(f"server-side means, {mode:>3} (all cells): request {m['request_ms']:.2f} ms, queue {m['queue_ms']:.2f} ms, "
+              f"run {m['run_ms']:.2f} ms, samples per run {m['samples_per_run']:.2f}")
+    print(f"transport errors (left out): {len(failures)} {failures[:5]}")
+    results["transport_errors"] = failures
     if a.out:
         a.out.write_text(json.dumps(results, indent=2) + "\n")
 
