@@ -168,8 +168,14 @@ class Batcher:
 
     def _run(self, runner, feeds: dict[str, np.ndarray], batch: list[Pending]) -> bool:
         start = time.perf_counter()
+        names = [s.name for s in self.model.outputs]
         try:
             out = runner.run(feeds)
+            if self.model.stacks:
+                offsets = np.cumsum([0] + [p.rows for p in batch])
+                results = [{n: out[n][a:b] for n in names} for a, b in zip(offsets, offsets[1:])]
+            else:
+                results = [{n: out[n] for n in names}]
         except Exception as e:  # any runtime's error: answer 500, keep serving
             if len(batch) == 1:  # a failed stack of several is retried one by one by the caller
                 batch[0].future.set_exception(InferenceError(f"{type(e).__name__}: {str(e).strip()[:500]}"))
@@ -178,12 +184,6 @@ class Batcher:
             seconds = time.perf_counter() - start
             self.metrics.inference_time.observe(seconds)
             self._run_s = seconds if not self._run_s else 0.8 * self._run_s + 0.2 * seconds
-        names = [s.name for s in self.model.outputs]
-        if not self.model.stacks:
-            batch[0].future.set_result({n: out[n] for n in names})
-            return True
-        offset = 0
-        for p in batch:
-            p.future.set_result({n: out[n][offset:offset + p.rows] for n in names})
-            offset += p.rows
+        for p, result in zip(batch, results):
+            p.future.set_result(result)
         return True

@@ -32,13 +32,13 @@ def cnn(path: Path) -> Path:
 
 
 def gather(path: Path) -> Path:
-    """Rows of a 5x3 table picked by int64 indices[1, 2]: an index >= 5 makes the runtime raise."""
+    """Rows of a 5x3 table picked by int64 indices[batch, 2]: an index >= 5 makes the runtime raise."""
     from onnx import TensorProto, helper, numpy_helper
 
     table = numpy_helper.from_array(np.arange(15, dtype=np.float32).reshape(5, 3), "table")
     nodes = [helper.make_node("Gather", ["table", "idx"], ["rows"], axis=0)]
-    return _save(nodes, [helper.make_tensor_value_info("idx", TensorProto.INT64, [1, 2])],
-                 [helper.make_tensor_value_info("rows", TensorProto.FLOAT, [1, 2, 3])], [table], path)
+    return _save(nodes, [helper.make_tensor_value_info("idx", TensorProto.INT64, ["batch", 2])],
+                 [helper.make_tensor_value_info("rows", TensorProto.FLOAT, ["batch", 2, 3])], [table], path)
 
 
 def slow(path: Path, layers: int = 240, width: int = 256) -> Path:

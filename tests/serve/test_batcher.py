@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import edgecompile
-from edgecompile.serve.batcher import Batcher, Pending, QueueFull, ShuttingDown
+from edgecompile.serve.batcher import Batcher, InferenceError, Pending, QueueFull, ShuttingDown
 from edgecompile.serve.metrics import Metrics
 from edgecompile.serve.model import ServedModel
 
@@ -43,3 +43,32 @@ def test_queue_limit(artifacts):
     batcher.start()
     batcher.close()
     assert second.future.result(timeout=0)["y"].shape == (1, 3)
+
+
+def test_a_failing_request_does_not_fail_the_others_in_its_stack(tmp_path):
+    """Two requests stacked into one run of `gather` (batch 2), one with an index out of range: the
+    stack fails, each is rerun alone, and only the bad one gets the error."""
+    from serve_models import gather
+
+    from edgecompile.driver import build
+
+    report = build(str(gather(tmp_path / "gather.onnx")), ["onnxruntime"], out=tmp_path, input_shapes={"idx": (2, 2)},
+                   verify=False)
+    model = ServedModel.open(str(report.results[0].path))
+    assert model.stacks and model.batch == 2
+    metrics = Metrics()
+    batcher = Batcher(model, [model.artifact.load()], max_batch=2, max_delay_s=0, max_queue=4,
+                      metrics=metrics.for_model(model.name, "1"))
+    good = Pending({"idx": np.array([[4, 0]])}, 1, 0, None)
+    bad = Pending({"idx": np.array([[9, 0]])}, 1, 0, None)
+    batcher.submit(good)
+    batcher.submit(bad)
+    batcher.start()
+    batcher.close()
+    table = np.arange(15, dtype=np.float32).reshape(5, 3)
+    np.testing.assert_array_equal(good.future.result(timeout=0)["rows"], table[[4, 0]][None])
+    with pytest.raises(InferenceError, match="out of data bounds"):
+        bad.future.result(timeout=0)
+    labels = {"model": model.name, "version": "1"}
+    assert metrics.registry.get_sample_value("edgecompile_batch_size_count", labels) == 1  # one stack of 2
+    assert metrics.registry.get_sample_value("edgecompile_inference_duration_seconds_count", labels) == 3  # + 2 alone
