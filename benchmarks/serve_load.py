@@ -46,6 +46,24 @@ def build(batch: int, out: Path) -> Path:
     return r.path
 
 
+def ceiling(b1: Path, bn: Path, batch: int, runs: int = 200) -> dict[str, float]:
+    """Per-sample run time of the two artifacts in this process (no HTTP), interleaved: the most
+    that stacking could save if the front end cost nothing."""
+    import edgecompile
+
+    r1, rn = edgecompile.load(b1), edgecompile.load(bn)
+    x1 = {"input_1": np.random.default_rng(1).random((1, 32, 32, 3), dtype=np.float32)}
+    xn = {"input_1": np.random.default_rng(1).random((batch, 32, 32, 3), dtype=np.float32)}
+    t1, tn = [], []
+    for i in range(runs + 20):
+        for runner, feed, times in ((r1, x1, t1), (rn, xn, tn)):
+            t = time.perf_counter()
+            runner.run(feed)
+            if i >= 20:  # warm-up
+                times.append(time.perf_counter() - t)
+    return {"batch1_ms": float(np.median(t1) * 1e3), f"batch{batch}_per_sample_ms": float(np.median(tn) * 1e3 / batch)}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -127,11 +145,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         b1, bn = build(1, tmp), build(a.batch, tmp)
+        runs = ceiling(b1, bn, a.batch)
         servers = {"off": start(b1, ["--max-batch", "1"], tmp / "off.log"),
                    "on": start(bn, ["--max-batch", str(a.batch), "--max-delay-ms", str(a.delay_ms)], tmp / "on.log")}
         try:
             results = run_cells(servers, encode(a.binary), a.requests, a.rounds)
             results["server"] = {mode: server_means(url) for mode, (_, url) in servers.items()}
+            results["in_process"] = runs
         except BaseException:
             for mode in servers:
                 print(f"--- {mode} server log:\n" + (tmp / f"{mode}.log").read_text()[-3000:], file=sys.stderr)
@@ -184,6 +204,10 @@ def report(results: dict, a) -> None:
               f"{on['throughput_rps']:>9.0f} {on['p50_ms']:>7.2f} {on['p99_ms']:>7.2f}   "
               f"{on['throughput_rps'] / off['throughput_rps']:>11.2f} {on['p50_ms'] / off['p50_ms']:>10.2f} "
               f"{on['p99_ms'] / off['p99_ms']:>10.2f}")
+    per_sample = results["in_process"][f"batch{a.batch}_per_sample_ms"]
+    print(f"in-process medians, no HTTP: batch 1 {results['in_process']['batch1_ms']:.3f} ms per run; batch {a.batch} "
+          f"{per_sample:.3f} ms per sample (stacking's ceiling: "
+          f"{results['in_process']['batch1_ms'] / per_sample:.2f}x throughput)")
     for mode, m in results["server"].items():
         print(f"server-side means, {mode:>3} (all cells): request {m['request_ms']:.2f} ms, queue {m['queue_ms']:.2f} ms, "
               f"run {m['run_ms']:.2f} ms, samples per run {m['samples_per_run']:.2f}")
