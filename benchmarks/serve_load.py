@@ -28,8 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-RESNET = REPO.parent / "shared" / "models" / "mlperf_tiny" / "pretrainedResnet.tflite"
+from models import MODELS  # $EDGECOMPILE_MODELS or ../shared/models/mlperf_tiny
+
+RESNET = MODELS / "pretrainedResnet.tflite"
 CONCURRENCY = (1, 8, 32)
 CELL_LIMIT_S = 60.0
 failures: list[str] = []  # transport errors, reported with the results
@@ -141,7 +142,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     a = ap.parse_args()
     if not RESNET.is_file():
-        raise SystemExit(f"{RESNET} not found (the shared MLPerf Tiny models)")
+        raise SystemExit(f"{RESNET} not found (the MLPerf Tiny models; set EDGECOMPILE_MODELS to their folder)")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         b1, bn = build(1, tmp), build(a.batch, tmp)
