@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
-MLPERF = REPO.parent / "shared" / "models" / "mlperf_tiny"
+from models import MODELS as MLPERF  # noqa: E402  ($EDGECOMPILE_MODELS or ../shared/models/mlperf_tiny)
 TARGETS = [("onnxruntime", "fp32"), ("tflite", "fp32"), ("tflite", "fp16"), ("tflite", "int8")]
 
 
@@ -48,7 +48,7 @@ def time_runs(runner, feed, n: int) -> list[float]:
 
 
 def measure(arts: dict, runs: int, rounds: int) -> dict[str, dict]:
-    from edgecompile.passes.pipeline import seeded_inputs
+    from edgecompile.core.graph import seeded_inputs
     from edgecompile.verify import encode
 
     first = next(iter(arts.values()))

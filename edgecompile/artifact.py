@@ -12,13 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from edgecompile.backends.base import TensorSpec
+from edgecompile.core.tensor import TensorSpec
 from edgecompile.errors import ArtifactError
 from edgecompile.limits import over
 from edgecompile.staging import staged  # noqa: F401 - the driver's entry point for writing artifacts
 
 MANIFEST = "manifest.json"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: "options" (what the backend compiled with); quantization.flavor is the declared Flavor
 MAX_MANIFEST_BYTES = 16 << 20  # real manifests are a few kB; a bigger one is damaged or hostile
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 

@@ -11,7 +11,8 @@ from edgecompile.tools import run as run_tool
 LOAD_BUDGET_S = 300  # loading (a C compile, a runtime's graph optimizer) on top of --max-seconds
 
 
-def bench(artifact, runs: int, warmup: int, max_seconds: float = 600) -> dict:
+def bench(artifact, runs: int, warmup: int, settings: dict, max_seconds: float = 600) -> dict:
+    """The host runner takes no [bench] settings."""
     cmd = [sys.executable, "-m", "edgecompile.bench.worker", str(artifact.path), str(runs), str(warmup), f"{max_seconds:g}"]
     proc = run_tool(cmd, f"Benchmarking {artifact.path}", max_seconds + LOAD_BUDGET_S)
     if proc.returncode != 0:

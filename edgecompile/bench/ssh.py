@@ -84,9 +84,12 @@ def _exec(client, command: str) -> tuple[int, str, str]:
     return rc, stdout.read().decode(), stderr.read().decode()
 
 
-def bench(artifact, runs: int, warmup: int, remote: Remote, max_seconds: float = 3600) -> dict:
+def bench(artifact, runs: int, warmup: int, settings: dict, max_seconds: float = 3600) -> dict:
     """The remote folder is the user's or profile's workdir plus a fresh random name, never a path from
     the artifact; file names were checked as plain relative paths when the artifact was opened."""
+    if not settings.get("host"):
+        raise UsageError("The ssh runner needs a remote: --remote user@host[:port] or [bench] host in the profile.")
+    remote = Remote.parse(settings["host"], **settings)
     client = _client(remote)
     folder = posixpath.join(remote.workdir, f"{sha256_file(artifact.path / 'manifest.json')[:12]}-{secrets.token_hex(6)}")
     try:

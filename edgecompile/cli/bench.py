@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from edgecompile.cli.options import echo_json, json_option
+from edgecompile.cli.options import FiniteFloat, echo_json, json_option
 
 
 @click.command("bench")
@@ -12,9 +12,9 @@ from edgecompile.cli.options import echo_json, json_option
               help="Timed inferences per artifact.")
 @click.option("--warmup", default=20, show_default=True, type=click.IntRange(0, 1_000_000),
               help="Untimed inferences before timing.")
-@click.option("--max-seconds", default=600.0, show_default=True, type=click.FloatRange(min=0.001, max=86400),
+@click.option("--max-seconds", default=600.0, show_default=True, type=FiniteFloat(0, 86400, lo_open=True),
               help="Time budget per artifact for the timed runs; fewer runs are made (and reported) past it.")
-@click.option("--runner", type=click.Choice(["host", "qemu", "ssh"]), help="Override the profile's runner.")
+@click.option("--runner", help="Override the profile's runner (host, ssh, or one the backend adds, e.g. qemu for c).")
 @click.option("--remote", metavar="[USER@]HOST[:PORT]", help="Benchmark on a remote machine over SSH.")
 @click.option("--ssh-key", type=click.Path(exists=True, dir_okay=False), help="Private key for --remote.")
 @click.option("--known-hosts", type=click.Path(exists=True, dir_okay=False), help="known_hosts file for --remote.")

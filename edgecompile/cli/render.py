@@ -56,7 +56,9 @@ def print_build_report(report) -> None:
     c.print(table)
     for r in report.results:
         if r.error:  # plain echo: a paragraph the user may copy from, never re-wrapped
-            click.echo(f"{'skipped' if r.skipped else 'failed'}: {r.target} {r.precision}: {r.error}")
+            label = f"{r.target} {r.precision}"
+            text = r.error.removeprefix(f"{label}: ").removeprefix(f"{r.target}: ")
+            click.echo(f"{'skipped' if r.skipped else 'failed'}: {label}: {text}")
 
 
 def print_bench(results: list[dict]) -> None:
@@ -114,12 +116,10 @@ def print_inspect(r: dict, n_layers: int) -> None:
             status = "; ".join(f"{u['op_type']} at {u['node_name']}: {u['reason']}" for u in s["unsupported"])
         t.add_row(name, status)
     c.print(t)
-    gpu = r.get("tflite_gpu_delegate")
-    if gpu:
-        c.print(f"TFLite GPU delegate (fp16, OpenCL/Metal): {gpu['ops_on_gpu']}/{gpu['ops_total']} ops on the GPU "
-                f"in {gpu['gpu_partitions']} partition(s)" + ("" if gpu["fully_delegated"] else "; on the CPU:"))
-        for f in gpu["cpu_fallback"]:
-            c.print(f"  {f['op']} (op {f['index']}, {short(f['tensor'])}): {f['reason']}")
+    for extra in r.get("extras", []):
+        c.print(f"{extra['backend']}: {extra['title']}")
+        for line in extra["lines"]:
+            c.print(f"  {line}")
 
 
 def print_quickstart(r) -> None:

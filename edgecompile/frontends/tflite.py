@@ -13,11 +13,11 @@ import json
 import sys
 from pathlib import Path
 
+from edgecompile.core.graph import CHANNELS_LAST_KEY
 from edgecompile.errors import MissingExtraError, ModelLoadError, UsageError
 from edgecompile.frontends import LoadedModel, sha256_bytes
 from edgecompile.frontends.tflite_child import OPSET
 
-CHANNELS_LAST_KEY = "edgecompile.channels_last"  # metadata: comma-separated 4-D NHWC input/output names
 IMPORT_TIMEOUT_S = 600
 MAX_TFLITE_BYTES = 2 << 30  # flatbuffers address 32-bit offsets; a bigger file cannot be a .tflite
 

@@ -27,7 +27,7 @@ def boundary_4d(data: bytes) -> tuple[list[str], list[str]]:
 
 
 def main(src: str, out: str, nchw: bool) -> int:
-    from edgecompile.backends.tflite.quiet import quiet
+    from edgecompile.core.quiet import quiet
 
     with open(src, "rb") as f:
         data = f.read()

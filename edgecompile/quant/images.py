@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edgecompile.backends.base import TensorSpec
+from edgecompile.core.tensor import TensorSpec
 from edgecompile.errors import CalibrationError
 from edgecompile.limits import MAX_IMAGE_SIDE
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edgecompile.backends.base import TensorSpec
+from edgecompile.core.tensor import TensorSpec
 from edgecompile.errors import CalibrationError, UsageError
 from edgecompile.limits import over
 from edgecompile.quant.arrays import read_arrays

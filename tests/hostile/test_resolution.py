@@ -9,7 +9,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from edgecompile.backends.base import TensorSpec
+from edgecompile.core.tensor import TensorSpec
 from edgecompile.errors import CalibrationError, UsageError
 
 FLAT = [TensorSpec("x", (1, 4), "float32")]
@@ -66,7 +66,7 @@ def test_npy_is_read_lazily(tmp_path):
         f.truncate(10 + len(header) + (2 << 30))
     code = textwrap.dedent(f"""
         import resource
-        from edgecompile.backends.base import TensorSpec
+        from edgecompile.core.tensor import TensorSpec
         from edgecompile.quant.sources import load_samples
         feeds, info = load_samples({str(p)!r}, [TensorSpec("x", (1, 4), "float32")], 16)
         print(len(feeds), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
