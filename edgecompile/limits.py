@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 ENV = "EDGECOMPILE_MAX_BYTES"
-DEFAULT_MAX_BYTES = 4 << 30  # 4 GiB: far above any edge model's tensors or calibration set
+DEFAULT_MAX_BYTES = 2 << 30  # 2 GiB: far above any edge model's tensors or calibration set
 MAX_IMAGE_SIDE = 16384  # pixels per side after resize/crop
 
 

@@ -72,7 +72,9 @@ def _read_state_dict(weights: str):
     if not path.is_file():
         raise ModelLoadError(f"Weights file '{weights}' does not exist.")
     try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns before raising; the error below says it once
+            warnings.simplefilter("ignore")
+            ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:
         first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
         raise ModelLoadError(f"'{weights}' is not a PyTorch checkpoint torch.load can read safely "

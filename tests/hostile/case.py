@@ -18,6 +18,7 @@ class Case:
     setup: Callable[[Path], None] | None = None  # extra preparation (copy an artifact, then damage it)
     env: dict = field(default_factory=dict)
     match: str = ""  # text the error paragraph must contain (the defect's own wording)
+    keeps: str = ""  # a folder where a partly failed command rightly leaves what succeeded
 
     def materialize(self, root: Path) -> Path:
         d = root / self.id

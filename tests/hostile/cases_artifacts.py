@@ -91,10 +91,9 @@ def _artifact_cases() -> list[Case]:
                                                                       ["inputs"][0], "shape": [1, 1, 2, 2]}])(a)),
         _damaged("c-prefix-changed", "c", _set("backend_details.prefix", "other")),
         _damaged("c-prefix-injection", "c", _set("backend_details.prefix", "x; rm -rf /")),
-        _damaged("c-qemu-unknown-machine", "c", _set("profile.bench", {"machine": "evil-board"}),
-                 ["bench", "art", "--runner", "qemu", "--runs", "1"]),
-        _damaged("c-qemu-linker-injection", "c", _set("profile.bench", {"flash_origin": "0x0 } INCLUDE /etc/passwd {"}),
-                 ["bench", "art", "--runner", "qemu", "--runs", "1"]),
+        _damaged("c-qemu-unknown-machine", "c", _set("profile.bench", {"runner": "qemu", "machine": "evil-board"})),
+        _damaged("c-qemu-linker-injection", "c", _set("profile.bench", {
+            "runner": "qemu", "machine": "mps2-an386", "flash_origin": "0x0 } INCLUDE /etc/passwd {"})),
     ]
     for cid, value in (("quant-block-list", []), ("quant-block-empty", {}),
                        ("quant-block-path", {"flavor": "onnxruntime", "range_table": {

@@ -20,10 +20,24 @@ CASE_TIMEOUT_S = 150  # one case (a TFLite import starts TensorFlow in a child)
 OUTCOMES = ("clean", "exit-0", "traceback", "not-one-paragraph", "leftover", "code-executed", "timeout", "crashed")
 
 
+# cases whose error must also say the defect's own words (the wording of what was wrong)
+MATCH = {
+    "onnx-nan-weights": "not finite", "onnx-inf-weights": "not finite", "onnx-constant-only": "computes nothing",
+    "tampered-onnx": "changed since the build", "manifest-file-dotdot": "plain relative paths",
+    "module-sys-exit": "SystemExit", "remote-port-99999": "65535", "remote-no-known-hosts": "known_hosts",
+    "out-force-foreign-folder": "did not write", "pt2-legacy-weights-pickle": "arbitrary code",
+    "cli-c-prefix-unicode": "C identifier", "npz-zip-bomb": "EDGECOMPILE_MAX_BYTES", "pt-state-dict": "state dict",
+    "c-qemu-unknown-machine": "evil-board",
+}
+
+
 def all_cases():
     from hostile import cases_artifacts, cases_data, cases_models
 
-    return cases_models.cases() + cases_data.cases() + cases_artifacts.cases()
+    cases = cases_models.cases() + cases_data.cases() + cases_artifacts.cases()
+    for c in cases:
+        c.match = MATCH.get(c.id, c.match)
+    return cases
 
 
 def build_bases(root: Path, env: dict) -> dict[str, Path]:
@@ -134,7 +148,8 @@ def outcome(case, res: dict) -> str:
         return "exit-0" if res["code"] == 0 else "traceback"
     if res["code"] != 0 and paragraph_problem(res["stderr"], res.get("stdout", "")):
         return "not-one-paragraph"
-    if res["leftovers"] and res["code"] != 0:  # a valid build (damage that left a valid model) writes its artifact
+    left = [p for p in res["leftovers"] if not (case.keeps and p.startswith(case.keeps.rstrip("/")))]
+    if left and res["code"] != 0:  # a valid build (damage that left a valid model) writes its artifact
         return "leftover"
     return "clean"
 
