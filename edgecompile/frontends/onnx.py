@@ -19,9 +19,9 @@ def parse(data: bytes, label: str):
         raise ModelLoadError(f"'{label}' parsed, but holds no ONNX graph (truncated or not an ONNX file).")
     try:
         onnx.checker.check_model(model)
-    except onnx.checker.ValidationError as e:
-        first = str(e).strip().splitlines()[0]
-        raise ModelLoadError(f"'{label}' is not a valid ONNX model: {first}") from e
+    except (onnx.checker.ValidationError, UnicodeDecodeError) as e:  # strings that are not UTF-8 fail in C++
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise ModelLoadError(f"'{label}' is not a valid ONNX model: {first}") from None
     return model
 
 
