@@ -165,9 +165,12 @@ def bench(artifact, runs: int, warmup: int, profile: bool = False) -> dict:
         "runs": len(insns),
         # estimated for the real part at the profile's clock, one instruction per cycle (qemu counts
         # instructions, not cycles: real Cortex-M4 CPI is ~1.1-1.5 with flash wait states)
-        "latency_ms": latency_summary([i / clock_hz for i in insns]),
+        "latency_ms": latency_summary([i / clock_hz for i in insns], deterministic=True)[0],
+        "deterministic": True,  # -icount: every run executes the same instructions
+        "samples_ms": [i / clock_hz * 1e3 for i in insns],
         "latency_basis": f"instructions at {clock_hz / 1e6:g} MHz, 1 instruction per cycle (estimate)",
-        "throughput_ips": clock_hz / n if n else None,
+        "throughput": {"from_median_ips": clock_hz / n if n else None, "from_wall_ips": None, "wall_s": None,
+                       "batch": 1},
         "instructions_per_inference": n,
         "instructions_per_tick": per_tick,
         "macs": macs,
@@ -180,3 +183,24 @@ def bench(artifact, runs: int, warmup: int, profile: bool = False) -> dict:
         "emulator_wall_s": wall,
         **({"layers": layers} if profile else {}),
     }
+
+
+def bench_settings(artifact, settings) -> dict:
+    """The qemu runner under bench's settings: SingleStream only, and it says it is deterministic."""
+    from edgecompile.errors import UsageError
+
+    if settings.scenario not in (None, "single-stream"):
+        raise UsageError(f"{artifact.path}: the emulated Cortex-M runner supports --scenario single-stream only "
+                         f"(one inference at a time, instruction-counted); '{settings.scenario}' needs a host or "
+                         "remote runner.")
+    m = bench(artifact, settings.runs, settings.warmup)
+    m["budget"] = artifact.manifest.get("profile", {}).get("budget", {})  # ram/flash bytes, for the report
+    m["notes"] = ["deterministic: QEMU -icount runs execute identical instruction counts, so there is no "
+                  "distribution; latency is an estimate at the profile's clock"]
+    if settings.threads or settings.batch not in (None, 1):
+        m["notes"].append("--threads/--batch do not apply to a bare-metal single-core firmware")
+    if settings.scenario == "single-stream":  # LoadGen's clock is wall time; emulated time is not
+        m["loadgen"] = {"scenario": "SingleStream", "result": "deterministic (LoadGen not run)",
+                        "metric": "90.0th percentile latency (ns)", "metric_value": m["latency_ms"]["p90"] * 1e6,
+                        "latency_ms": m["latency_ms"], "summary_lines": []}
+    return m

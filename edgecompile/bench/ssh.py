@@ -25,6 +25,7 @@ class Remote:
     known_hosts: str | None = None  # default: ~/.ssh/known_hosts
     python: str = "python3"  # interpreter on the remote that has edgecompile installed
     workdir: str = "/tmp/edgecompile-bench"  # where artifacts are copied (removed afterwards)
+    timeout: float = 10.0  # seconds to connect, exchange banners and authenticate: a dead host fails fast
 
     @classmethod
     def parse(cls, spec: str, **settings) -> "Remote":
@@ -33,7 +34,8 @@ class Remote:
         host, _, port = hostport.partition(":")
         if not host or (port and not port.isdigit()):
             raise UsageError(f"Remote '{spec}': expected [user@]host[:port].")
-        known = {k: v for k, v in settings.items() if k in ("key_file", "known_hosts", "python", "workdir") and v}
+        known = {k: v for k, v in settings.items()
+                 if k in ("key_file", "known_hosts", "python", "workdir", "timeout") and v}
         return cls(host=host, user=user or None, port=int(port or 22), **known)
 
 
@@ -46,9 +48,11 @@ def _client(remote: Remote):
     client.load_host_keys(remote.known_hosts or str(Path("~/.ssh/known_hosts").expanduser()))
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
     try:
-        client.connect(remote.host, remote.port, remote.user, key_filename=remote.key_file, timeout=15)
+        client.connect(remote.host, remote.port, remote.user, key_filename=remote.key_file, timeout=remote.timeout,
+                       banner_timeout=remote.timeout, auth_timeout=remote.timeout)
     except (paramiko.SSHException, OSError) as e:
-        raise EdgeCompileError(f"Cannot reach {remote.host}:{remote.port} over SSH: {e}") from e
+        why = str(e) or type(e).__name__  # a connect timeout's message is empty
+        raise EdgeCompileError(f"Cannot reach {remote.host}:{remote.port} over SSH (within {remote.timeout:g} s): {why}") from e
     return client
 
 
@@ -58,7 +62,11 @@ def _exec(client, command: str) -> tuple[int, str, str]:
     return rc, stdout.read().decode(), stderr.read().decode()
 
 
-def bench(artifact, runs: int, warmup: int, remote: Remote) -> dict:
+def bench(artifact, settings, remote: Remote) -> dict:
+    from edgecompile.bench.host import worker_result
+
+    if settings.scenario or settings.eval_src:
+        raise UsageError("Over SSH, bench runs the plain timer; LoadGen scenarios and --eval run on host artifacts.")
     client = _client(remote)
     folder = posixpath.join(remote.workdir, sha256_file(artifact.path / "manifest.json")[:16])
     try:
@@ -66,12 +74,10 @@ def bench(artifact, runs: int, warmup: int, remote: Remote) -> dict:
         with client.open_sftp() as sftp:
             for name in ["manifest.json", *artifact.manifest["files"]]:
                 sftp.put(str(artifact.path / name), posixpath.join(folder, name))
-        cmd = f"{shlex.quote(remote.python)} -m edgecompile.bench.worker {shlex.quote(folder)} {runs} {warmup}"
+        cmd = (f"{shlex.quote(remote.python)} -m edgecompile.bench.worker {shlex.quote(folder)} "
+               f"{shlex.quote(json.dumps(settings.to_json()))}")
         rc, out, err = _exec(client, cmd)
-        if rc != 0:
-            tail = " | ".join((err or out).strip().splitlines()[-3:])
-            raise EdgeCompileError(f"Benchmark on {remote.host} failed (exit {rc}): {tail}")
-        metrics = json.loads(out.strip().splitlines()[-1])
+        metrics = worker_result(rc, out, err, f"on {remote.host}")
     finally:
         _exec(client, f"rm -rf {shlex.quote(folder)}")
         client.close()

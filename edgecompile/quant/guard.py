@@ -80,6 +80,6 @@ def simulate(model, table, flavor: str, feeds, ref, labels, keep) -> dict:
 
 
 def p50_latency_us(runner, feed: dict[str, np.ndarray], runs: int = 50) -> float:
-    from edgecompile.bench.stats import time_runs
+    from edgecompile.bench.timer import time_runs
 
     return float(np.median(time_runs(runner, feed, runs, warmup=5)) * 1e6)

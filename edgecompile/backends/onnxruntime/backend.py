@@ -34,19 +34,21 @@ def io_specs(model) -> tuple[list[TensorSpec], list[TensorSpec]]:
     return [spec(v) for v in model.graph.input if v.name not in inits], [spec(v) for v in model.graph.output]
 
 
-def session(path: Path, optimize: bool = True):
+def session(path: Path, optimize: bool = True, threads: int | None = None):
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
+    if threads:
+        opts.intra_op_num_threads = threads
     if not optimize:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 
 class OrtRunner:
-    def __init__(self, path: Path):
-        self.sess = session(path)
+    def __init__(self, path: Path, threads: int | None = None):
+        self.sess = session(path, threads=threads)
         self.names = [o.name for o in self.sess.get_outputs()]
 
     def run(self, feeds):
@@ -112,4 +114,5 @@ class OnnxRuntimeBackend(Backend):
         )
 
     def load(self, artifact):
-        return OrtRunner(artifact.file(MODEL_FILE))
+        # profile option `threads` (bench --threads sets it): intra-op threads; default ORT's choice
+        return OrtRunner(artifact.file(MODEL_FILE), artifact.manifest.get("profile", {}).get("options", {}).get("threads"))

@@ -186,4 +186,7 @@ class OpenVinoBackend(Backend):
     def load(self, artifact):
         details = artifact.manifest.get("backend_details") or {}
         config = details.get("runtime_config") or runtime_config(artifact.precision, {})
+        threads = artifact.manifest.get("profile", {}).get("options", {}).get("threads")
+        if threads:  # bench --threads
+            config = {**config, "INFERENCE_NUM_THREADS": str(threads)}
         return OvRunner(artifact.file(XML), config, details.get("device", "CPU"))
