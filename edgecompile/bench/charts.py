@@ -28,9 +28,9 @@ def latency_vs_quality(results: list[dict], path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(8, 5.5), dpi=110)
     biggest = max(m["size_bytes"] for m in results)
     use_acc = any(m.get("accuracy") for m in results)
-    for m in results:
-        q = quality(m)
-        if q is None:
+    for k, m in enumerate(sorted(results, key=lambda r: r["latency_ms"]["p50"])):
+        q = (m.get("accuracy") or {}).get("top1") if use_acc else quality(m)
+        if q is None:  # never mix accuracy and parity on one axis
             continue
         y = 100 * q if use_acc else q
         lat = m["latency_ms"]
@@ -39,7 +39,9 @@ def latency_vs_quality(results: list[dict], path: Path) -> Path:
                     ecolor=colors[m["backend"]], alpha=0.6)
         ax.scatter(lat["p50"], y, s=60 + 900 * m["size_bytes"] / biggest, color=colors[m["backend"]], alpha=0.55,
                    edgecolors="black", linewidths=0.5)
-        ax.annotate(m["name"], (lat["p50"], y), textcoords="offset points", xytext=(6, 6), fontsize=8)
+        # neighbours on the latency axis get labels at different heights, so names stay readable
+        ax.annotate(m["name"], (lat["p50"], y), textcoords="offset points", xytext=(6, 8 + 11 * (k % 4)), fontsize=8,
+                    arrowprops={"arrowstyle": "-", "color": "gray", "lw": 0.5})
     for b, c in colors.items():
         ax.scatter([], [], color=c, label=b, s=60)
     ax.set_xscale("log")
@@ -63,14 +65,15 @@ def latency_distribution(results: list[dict], path: Path) -> Path:
     rows = [m for m in results if m.get("samples_ms")]
     fig, ax = plt.subplots(figsize=(8, 1.2 + 0.55 * len(rows)), dpi=110)
     data = [m["samples_ms"] for m in rows]
-    bp = ax.boxplot(data, vert=False, whis=(1, 99), showfliers=False, patch_artist=True, widths=0.6)
+    bp = ax.boxplot(data, orientation="horizontal", whis=(1, 99), showfliers=False, patch_artist=True, widths=0.6)
     for patch, m in zip(bp["boxes"], rows):
         patch.set_facecolor(colors[m["backend"]])
         patch.set_alpha(0.5)
     rng = np.random.default_rng(0)
     for k, d in enumerate(data, start=1):
         ax.scatter(d, k + rng.uniform(-0.2, 0.2, len(d)), s=2, color="black", alpha=0.15)
-    ax.set_yticks(range(1, len(rows) + 1), [f"{m['name']} (n={len(m['samples_ms'])})" for m in rows], fontsize=8)
+    ax.set_yticks(range(1, len(rows) + 1), [f"{m['name']} ({'deterministic' if m.get('deterministic') else 'n=' + str(len(m['samples_ms']))})"
+                                          for m in rows], fontsize=8)
     ax.set_xscale("log")
     ax.set_xlabel("latency per inference (ms, log scale)")
     ax.set_title("Latency distribution (box: quartiles; whiskers: p1-p99; dots: every run)")
@@ -95,7 +98,7 @@ def cortex_m_memory(results: list[dict], path: Path) -> Path | None:
         ax.barh(names, [b / 1024 if b else 0 for b in budget], color="lightgray", label="profile budget")
         ax.barh(names, used, color=["C3" if b and u * 1024 > b else "C0" for u, b in zip(used, budget)], label="used")
         for k, (u, b) in enumerate(zip(used, budget)):
-            ax.text(u, k, f" {u:.1f} KiB" + (f" / {b / 1024:.0f}" if b else ""), va="center", fontsize=8)
+            ax.text(u, k, f" {u:.1f}" + (f" of {b / 1024:.0f} KiB" if b else " KiB"), va="center", fontsize=8)
         ax.set_xlabel(f"{label} (KiB)")
         ax.set_title(f"{label} vs budget")
     axes[0].legend(fontsize=8, loc="lower right")

@@ -43,7 +43,7 @@ def test_settings(lg, settings, scenario: str, est_s: float, n_samples: int):
     s.multi_stream_samples_per_query = SAMPLES_PER_QUERY
     # Offline sizes its one query from this rate: far off, and the run misses its minimum duration
     s.offline_expected_qps = settings.target_qps or 1.0 / est_s
-    s.server_target_qps = settings.target_qps or 0.5 / est_s
+    s.server_target_qps = settings.target_qps or 1.0
     s.server_target_latency_ns = int((settings.target_latency_ms or 10.0) * 1e6)
     return s
 

@@ -199,6 +199,11 @@ def bench_settings(artifact, settings) -> dict:
                   "distribution; latency is an estimate at the profile's clock"]
     if settings.threads or settings.batch not in (None, 1):
         m["notes"].append("--threads/--batch do not apply to a bare-metal single-core firmware")
+    if settings.eval_src:  # the host build of the same C: its outputs match the firmware's bit for bit
+        from edgecompile.bench.evalset import accuracy
+
+        m["accuracy"] = {**accuracy(artifact.load(), artifact, settings.eval_src),
+                         "runner": "host build of the same C (output_matches_host checks it against the firmware)"}
     if settings.scenario == "single-stream":  # LoadGen's clock is wall time; emulated time is not
         m["loadgen"] = {"scenario": "SingleStream", "result": "deterministic (LoadGen not run)",
                         "metric": "90.0th percentile latency (ns)", "metric_value": m["latency_ms"]["p90"] * 1e6,

@@ -16,7 +16,7 @@ class BenchSettings:
     batch: int | None = None  # samples per inference; None = the artifact's own batch
     scenario: str | None = None  # None = plain timer; else an MLPerf LoadGen scenario
     mode: str = "performance"  # LoadGen: performance | accuracy (needs labelled eval_src)
-    target_qps: float | None = None  # Server arrival rate; Offline expected rate (default: measured)
+    target_qps: float | None = None  # Server arrival rate (required); Offline expected rate (default: measured)
     target_latency_ms: float | None = None  # Server latency bound (default 10 ms)
     duration_s: float | None = None  # LoadGen minimum duration (default 10 s)
     min_queries: int | None = None  # LoadGen minimum query count
@@ -36,6 +36,9 @@ class BenchSettings:
             bad.append(f"--scenario must be one of {', '.join(SCENARIOS)}")
         if self.target_qps is not None and self.target_qps <= 0:
             bad.append(f"--target-qps {self.target_qps:g}: LoadGen needs a positive query rate")
+        if self.scenario == "server" and self.target_qps is None:
+            bad.append("--scenario server needs --target-qps (the Poisson arrival rate LoadGen holds the latency "
+                       "bound at; try half the Offline rate)")
         if self.target_latency_ms is not None and self.target_latency_ms <= 0:
             bad.append(f"--target-latency-ms {self.target_latency_ms:g}: a latency bound must be positive")
         if self.duration_s is not None and self.duration_s <= 0:

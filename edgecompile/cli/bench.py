@@ -41,7 +41,8 @@ def bench_built(build_report, quiet: bool = False) -> dict:
               help="Run an MLPerf LoadGen scenario instead of the plain timer.")
 @click.option("--mode", type=click.Choice(["performance", "accuracy"]), default="performance", show_default=True,
               help="LoadGen mode; accuracy needs labelled --eval data.")
-@click.option("--target-qps", type=float, help="LoadGen: Server arrival rate / Offline expected rate (default: measured).")
+@click.option("--target-qps", type=float,
+              help="LoadGen: Server arrival rate (required there) / Offline expected rate (default: measured).")
 @click.option("--target-latency-ms", type=float, help="LoadGen Server latency bound (default 10 ms).")
 @click.option("--duration", "duration_s", type=float, metavar="S", help="LoadGen minimum duration in seconds (default 10).")
 @click.option("--min-queries", type=int, help="LoadGen minimum query count.")

@@ -33,11 +33,13 @@ from edgecompile.cli.options import echo_json, input_shape_option, json_option, 
               help="c: fail unless arena + inputs/outputs fit (overrides the profile's budget).")
 @click.option("--max-flash", type=click.IntRange(min=1), default=None, metavar="BYTES",
               help="c: fail unless code + constants fit (overrides the profile's budget).")
+@click.option("--bench", "bench_after", is_flag=True, help="Benchmark what was built (as `edgecompile bench`).")
 @weights_option
 @input_shape_option
 @json_option
 def command(model, targets, precisions, calib, calib_samples, calib_method, max_accuracy_drop, eval_src, min_cosine,
-            out, force, no_verify, io_layout, tune_trials, c_prefix, max_ram, max_flash, weights, input_shape, as_json):
+            out, force, no_verify, io_layout, tune_trials, c_prefix, max_ram, max_flash, bench_after, weights, input_shape,
+            as_json):
     """Compile MODEL into one verified artifact folder per target and precision: OUT/<target>-<precision>/."""
     from edgecompile.driver import build
     from edgecompile.cli.render import print_build_report
@@ -49,11 +51,18 @@ def command(model, targets, precisions, calib, calib_samples, calib_method, max_
                                                    **({"tune_trials": tune_trials} if tune_trials else {}),
                                                    **{k: v for k, v in (("c_prefix", c_prefix), ("max_ram", max_ram),
                                                                         ("max_flash", max_flash)) if v}} or None)
+    from edgecompile.cli.bench import bench_built
+
+    bench = bench_built(report, quiet=as_json) if bench_after else None
     if as_json:
-        echo_json({"source": report.source, "notes": report.notes, "ok": report.ok,
+        echo_json({"source": report.source, "notes": report.notes, "ok": report.ok, **({"bench": bench} if bench else {}),
                    "results": [{"target": r.target, "precision": r.precision, "backend": r.backend,
                                 "path": str(r.path) if r.path else None, "error": r.error,
                                 "skipped": r.skipped, "parity": r.parity} for r in report.results]})
     else:
         print_build_report(report)
+        if bench:
+            from edgecompile.cli.render_bench import print_report
+
+            print_report(bench)
     raise SystemExit(0 if report.ok else 1)
