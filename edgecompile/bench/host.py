@@ -25,6 +25,7 @@ def worker_result(returncode: int, stdout: str, stderr: str, where: str) -> dict
 
 
 def bench(artifact, settings) -> dict:
-    cmd = [sys.executable, "-m", "edgecompile.bench.worker", str(artifact.path), json.dumps(settings.to_json())]
+    cmd = [sys.executable, "-m", "edgecompile.bench.worker", str(artifact.path), str(settings.runs), str(settings.warmup),
+           json.dumps(settings.to_json())]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     return worker_result(proc.returncode, proc.stdout, proc.stderr, f"of {artifact.path}")

@@ -7,6 +7,7 @@ known_hosts; an unknown host is refused, never silently trusted.
 from __future__ import annotations
 
 import json
+import logging
 import posixpath
 import shlex
 from dataclasses import dataclass
@@ -44,8 +45,14 @@ def _client(remote: Remote):
         import paramiko
     except ImportError as e:
         raise MissingExtraError("ssh runner", "remote", str(e)) from e
+    # paramiko's transport thread logs failures with tracebacks; the error below says it in one line
+    logging.getLogger("paramiko").addHandler(logging.NullHandler())
     client = paramiko.SSHClient()
-    client.load_host_keys(remote.known_hosts or str(Path("~/.ssh/known_hosts").expanduser()))
+    known = Path(remote.known_hosts or "~/.ssh/known_hosts").expanduser()
+    if known.is_file():  # none at all: every host is unknown, and RejectPolicy refuses it below
+        client.load_host_keys(str(known))
+    elif remote.known_hosts:
+        raise UsageError(f"known_hosts file {known} does not exist.")
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
     try:
         client.connect(remote.host, remote.port, remote.user, key_filename=remote.key_file, timeout=remote.timeout,
@@ -74,8 +81,8 @@ def bench(artifact, settings, remote: Remote) -> dict:
         with client.open_sftp() as sftp:
             for name in ["manifest.json", *artifact.manifest["files"]]:
                 sftp.put(str(artifact.path / name), posixpath.join(folder, name))
-        cmd = (f"{shlex.quote(remote.python)} -m edgecompile.bench.worker {shlex.quote(folder)} "
-               f"{shlex.quote(json.dumps(settings.to_json()))}")
+        cmd = (f"{shlex.quote(remote.python)} -m edgecompile.bench.worker {shlex.quote(folder)} {settings.runs} "
+               f"{settings.warmup} {shlex.quote(json.dumps(settings.to_json()))}")
         rc, out, err = _exec(client, cmd)
         metrics = worker_result(rc, out, err, f"on {remote.host}")
     finally:

@@ -1,5 +1,6 @@
-"""`python -m edgecompile.bench.worker ARTIFACT SETTINGS_JSON`: measure one artifact in this
-process (its own, so peak RSS is this artifact's), print one JSON line of metrics."""
+"""`python -m edgecompile.bench.worker ARTIFACT RUNS WARMUP [SETTINGS_JSON]`: measure one artifact in
+this process (its own, so peak RSS is this artifact's), print one JSON line of metrics. RUNS and
+WARMUP stay positional so an older edgecompile on a remote machine still runs the plain timer."""
 from __future__ import annotations
 
 import json
@@ -103,7 +104,8 @@ if __name__ == "__main__":
     from edgecompile.errors import EdgeCompileError
 
     try:
-        print(json.dumps(main(sys.argv[1], sys.argv[2])))
+        print(json.dumps(main(sys.argv[1], sys.argv[4] if len(sys.argv) > 4 else
+                              json.dumps({"runs": int(sys.argv[2]), "warmup": int(sys.argv[3])}))))
     except EdgeCompileError as e:  # one typed line the parent turns back into the same error
         print(json.dumps({"error": str(e), "error_type": type(e).__name__}))
         sys.exit(3)

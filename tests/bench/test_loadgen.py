@@ -24,7 +24,7 @@ def art(digits_cnn, tmp_path_factory):
 
 @pytest.mark.parametrize("scenario,extra,metric", [
     ("single-stream", [], "90.0th percentile latency (ns)"),
-    ("offline", [], "Samples per second"),
+    ("offline", ["--target-qps", "1000"], "Samples per second"),
     ("server", ["--target-qps", "200", "--target-latency-ms", "50"], "Completed samples per second"),
     ("multi-stream", [], "99.0th percentile latency (ns)"),
 ])
