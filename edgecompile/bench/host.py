@@ -24,8 +24,12 @@ def worker_result(returncode: int, stdout: str, stderr: str, where: str) -> dict
     raise errors.EdgeCompileError(f"Benchmark {where} failed in its process (exit {returncode}): " + " | ".join(tail))
 
 
-def bench(artifact, settings) -> dict:
-    cmd = [sys.executable, "-m", "edgecompile.bench.worker", str(artifact.path), str(settings.runs), str(settings.warmup),
-           json.dumps(settings.to_json())]
+def bench(artifact, runs: int, warmup: int, settings: dict, run=None) -> dict:
+    """The host runner takes no [bench] settings; `run` is bench's BenchSettings."""
+    from edgecompile.bench.settings import BenchSettings
+
+    run = run or BenchSettings(runs=runs, warmup=warmup)
+    cmd = [sys.executable, "-m", "edgecompile.bench.worker", str(artifact.path), str(runs), str(warmup),
+           json.dumps(run.to_json())]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     return worker_result(proc.returncode, proc.stdout, proc.stderr, f"of {artifact.path}")

@@ -69,11 +69,17 @@ def _exec(client, command: str) -> tuple[int, str, str]:
     return rc, stdout.read().decode(), stderr.read().decode()
 
 
-def bench(artifact, settings, remote: Remote) -> dict:
+def bench(artifact, runs: int, warmup: int, settings: dict, run=None) -> dict:
+    """`settings`: the runner's [bench] keys (host, key_file, ...); `run`: bench's BenchSettings."""
     from edgecompile.bench.host import worker_result
+    from edgecompile.bench.settings import BenchSettings
 
-    if settings.scenario or settings.eval_src:
+    run = run or BenchSettings(runs=runs, warmup=warmup)
+    if not settings.get("host"):
+        raise UsageError("The ssh runner needs a remote: --remote user@host[:port] or [bench] host in the profile.")
+    if run.scenario or run.eval_src:
         raise UsageError("Over SSH, bench runs the plain timer; LoadGen scenarios and --eval run on host artifacts.")
+    remote = Remote.parse(settings["host"], **settings)
     client = _client(remote)
     folder = posixpath.join(remote.workdir, sha256_file(artifact.path / "manifest.json")[:16])
     try:
@@ -81,8 +87,8 @@ def bench(artifact, settings, remote: Remote) -> dict:
         with client.open_sftp() as sftp:
             for name in ["manifest.json", *artifact.manifest["files"]]:
                 sftp.put(str(artifact.path / name), posixpath.join(folder, name))
-        cmd = (f"{shlex.quote(remote.python)} -m edgecompile.bench.worker {shlex.quote(folder)} {settings.runs} "
-               f"{settings.warmup} {shlex.quote(json.dumps(settings.to_json()))}")
+        cmd = (f"{shlex.quote(remote.python)} -m edgecompile.bench.worker {shlex.quote(folder)} {run.runs} "
+               f"{run.warmup} {shlex.quote(json.dumps(run.to_json()))}")
         rc, out, err = _exec(client, cmd)
         metrics = worker_result(rc, out, err, f"on {remote.host}")
     finally:

@@ -53,7 +53,7 @@ def bench_built(build_report, quiet: bool = False) -> dict:
               help="A previous report's JSON: print per-artifact changes; exit 1 on a regression.")
 @click.option("--max-regression", type=float, default=10.0, show_default=True, metavar="PCT",
               help="With --compare: the p50 increase (%) that fails, when it also exceeds the noise.")
-@click.option("--runner", type=click.Choice(["host", "qemu", "ssh"]), help="Override the profile's runner.")
+@click.option("--runner", help="Override the profile's runner (host, ssh, or one the backend adds, e.g. qemu for c).")
 @click.option("--remote", metavar="[USER@]HOST[:PORT]", help="Benchmark on a remote machine over SSH.")
 @click.option("--ssh-key", type=click.Path(exists=True, dir_okay=False), help="Private key for --remote.")
 @click.option("--known-hosts", type=click.Path(exists=True, dir_okay=False), help="known_hosts file for --remote.")
