@@ -8,12 +8,6 @@ from pathlib import Path
 from edgecompile.errors import MissingExtraError
 
 
-def _size(n: int) -> str:
-    from edgecompile.cli.render import fmt_bytes
-
-    return fmt_bytes(n)
-
-
 def markdown(report: dict, sort: str, charts: list[str], cmp: dict | None) -> str:
     from edgecompile.bench import rows
 
@@ -30,7 +24,7 @@ def markdown(report: dict, sort: str, charts: list[str], cmp: dict | None) -> st
         lat, tp = r["latency_ms"], r.get("throughput") or {}
         ci = lat.get("p50_ci95")
         wall = tp.get("from_wall_ips")
-        out.append(f"| {r['name']} | {r['backend']} | {r['precision']} | {_size(r['size_bytes'])} | "
+        out.append(f"| {r['name']} | {r['backend']} | {r['precision']} | {rows.fmt_size(r['size_bytes'])} | "
                    f"{rows.fmt_ms(lat['p50'])} | {f'{ci[0]:.4f}-{ci[1]:.4f}' if ci else '-'} | {rows.fmt_ms(lat['p90'])} "
                    f"| {rows.fmt_ms(lat['p99'])} | {tp.get('from_median_ips') or 0:.0f} | "
                    f"{f'{wall:.0f}' if wall else '-'} | {rows.quality_cell(r)} | "

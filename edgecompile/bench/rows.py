@@ -38,6 +38,16 @@ def marks(results: list[dict]) -> dict[int, list[str]]:
     return out
 
 
+def fmt_size(n: int | None) -> str:
+    if n is None:
+        return "-"
+    for unit in ("B", "KiB", "MiB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GiB"
+
+
 def fmt_ms(v: float | None) -> str:
     if v is None:
         return "-"

@@ -31,8 +31,8 @@ def random_feeds(art, n: int) -> list[dict]:
 
 
 def with_threads(art, threads: int | None):
-    """The artifact with the runtime's thread count set where its backend reads it (profile
-    option `threads`); TVM's runtime reads TVM_NUM_THREADS when its pool starts."""
+    """The artifact with the runtime's thread count set where its backend reads it (the manifest's
+    `threads` option); TVM's runtime reads TVM_NUM_THREADS when its pool starts."""
     from edgecompile.artifact import Artifact
 
     if not threads:
@@ -40,9 +40,7 @@ def with_threads(art, threads: int | None):
     if art.backend == "c":
         return art, "the c backend runs single-threaded; --threads ignored"
     os.environ["TVM_NUM_THREADS"] = str(threads)
-    profile = dict(art.manifest.get("profile") or {})
-    profile["options"] = {**(profile.get("options") or {}), "threads": threads}
-    return Artifact(art.path, {**art.manifest, "profile": profile}), None
+    return Artifact(art.path, {**art.manifest, "options": {**(art.manifest.get("options") or {}), "threads": threads}}), None
 
 
 def check_batch(art, batch: int | None) -> int:

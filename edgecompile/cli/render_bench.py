@@ -19,7 +19,7 @@ def print_report(report: dict, sort: str = "latency", details: bool = True) -> N
     from rich.table import Table
 
     from edgecompile.bench import rows
-    from edgecompile.cli.render import console, fmt_bytes
+    from edgecompile.cli.render import console
 
     c = console()
     c.width = min(c.width, WIDTH)
@@ -35,7 +35,7 @@ def print_report(report: dict, sort: str = "latency", details: bool = True) -> N
     for m in ordered:
         lat = m["latency_ms"]
         tp = (m.get("throughput") or {}).get("from_median_ips")
-        t.add_row(m["name"], m["precision"], fmt_bytes(m["size_bytes"]), rows.fmt_ms(lat["p50"]), rows.ci_cell(lat),
+        t.add_row(m["name"], m["precision"], rows.fmt_size(m["size_bytes"]), rows.fmt_ms(lat["p50"]), rows.ci_cell(lat),
                   rows.fmt_ms(lat["p90"]), rows.fmt_ms(lat["p99"]), f"{tp:.0f}" if tp else "-", rows.quality_cell(m),
                   " ".join(mark.get(id(m), [])))
     if ordered:
