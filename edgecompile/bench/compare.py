@@ -16,6 +16,8 @@ def load_baseline(path: str) -> dict:
         data = json.loads(Path(path).read_text())
     except (OSError, json.JSONDecodeError) as e:
         raise UsageError(f"--compare {path}: not a readable JSON bench report ({e}).") from e
+    if isinstance(data, list):  # `bench --json` before the schema: a bare list of results
+        data = {"schema": None, "results": data}
     if not isinstance(data, dict) or "results" not in data:
         raise UsageError(f"--compare {path}: not an edgecompile bench report (no 'results'); write one with "
                          "`edgecompile bench ... --json > base.json` or --report DIR.")
@@ -87,7 +89,8 @@ def compare(report: dict, baseline: dict, baseline_path: str, bound: float) -> d
                         f"{m['cpu']}, {m['cores']} cores): differences may be the machine's")
     if (baseline.get("settings") or {}).get("scenario") != report["settings"].get("scenario"):
         warnings.append("the baseline used another scenario")
-    old = {r["name"]: r for r in baseline["results"] if "error" not in r and "latency_ms" in r}
+    old = {r.get("name") or Path(r["artifact"]).name: r for r in baseline["results"]
+           if "error" not in r and (r.get("latency_ms") or {}).get("p50")}
     rows = [compare_row(r, old[r["name"]], bound) if r["name"] in old else {"name": r["name"], "status": "new"}
             for r in report["results"] if "error" not in r]
     return {"baseline": baseline_path, "max_regression_pct": bound, "warnings": warnings, "rows": rows,
