@@ -68,15 +68,17 @@ def test_report_with_accuracy_and_charts(digits_arts, tmp_path):
 
 
 def test_compare_gates_only_on_regressions_beyond_bound_and_noise(digits_arts, tmp_path):
+    from edgecompile.bench.compare import compare
+
     fp32, _ = digits_arts
-    base = tmp_path / "base.json"
     res = bench(fp32, "--runs", "300", "--json")
-    base.write_text(res.stdout)
-    same = bench(fp32, "--runs", "300", "--compare", base, "--max-regression", "200")
-    assert same.exit_code == 0, same.output
-    assert "onnxruntime-fp32: p50" in same.output and "REGRESSION" not in same.output
+    base = json.loads(res.stdout)
+    same = compare(base, base, "base.json", 10.0)  # identical runs: no change, an interval around zero
+    (row,) = same["rows"]
+    assert row["change_pct"] == 0 and row["change_ci95_pct"][0] <= 0 <= row["change_ci95_pct"][1]
+    assert row["status"] == "no significant change" and not same["regressions"] and not same["warnings"]
     # a baseline 20x faster than anything this artifact does: a regression on any machine
-    fast = json.loads(base.read_text())
+    fast = json.loads(res.stdout)
     r = fast["results"][0]
     r["samples_ms"] = [v / 20 for v in r["samples_ms"]]
     r["latency_ms"] = {**r["latency_ms"], "p50": r["latency_ms"]["p50"] / 20}
