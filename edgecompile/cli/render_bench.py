@@ -9,8 +9,7 @@ WIDTH = 100
 def title(report: dict) -> str:
     st = report["settings"]
     if st.get("scenario"):
-        return (f"edgecompile bench: LoadGen {st['scenario']} ({st['mode']}); table: inference times inside the SUT; "
-                "LoadGen's figures below")
+        return f"edgecompile bench: LoadGen {st['scenario']} ({st['mode']}); table: inference times in the SUT"
     return f"edgecompile bench: plain timer, {st['runs']} runs after {st['warmup']} warm-up"
 
 
@@ -41,8 +40,8 @@ def print_report(report: dict, sort: str = "latency", details: bool = True) -> N
     if ordered:
         c.print(t)
         c.print("* inf/s from the median latency x batch (wall-time rate below); ±95%: the p50's confidence interval")
-    for m in ordered if details else []:
-        lines = rows.details(m)
+    for m in ordered:
+        lines = rows.details(m) if details else [rows.loadgen_line(m["loadgen"])] if m.get("loadgen") else []
         if lines:
             c.print(f"{m['name']} ({m['backend']}, {m['runner']}):")
             for line in lines:
