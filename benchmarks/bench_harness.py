@@ -7,7 +7,8 @@
    input, same runs), interleaved round by round so that load from other processes hits both alike;
    the figure kept is the median over rounds. The bare loop runs in a fresh process too (one that
    imports only numpy and onnxruntime), so both sides start alike. Models: the quickstart digits
-   CNN (trained here) and MLPerf Tiny ResNet-8 (../shared/models/mlperf_tiny/pretrainedResnet.tflite, imported by tf2onnx).
+   CNN (trained here) and MLPerf Tiny ResNet-8 (pretrainedResnet.tflite from $EDGECOMPILE_MODELS or
+   ../shared/models/mlperf_tiny, imported by tf2onnx).
 2. MLPerf LoadGen on ResNet-8, onnxruntime fp32 and tflite fp32: SingleStream, Offline, then Server
    at half the Offline rate, each for --duration seconds; LoadGen's summary lines are printed.
 """
@@ -21,8 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-RESNET = REPO.parent / "shared" / "models" / "mlperf_tiny" / "pretrainedResnet.tflite"
+from models import MODELS  # noqa: E402  ($EDGECOMPILE_MODELS or ../shared/models/mlperf_tiny)
+
+RESNET = MODELS / "pretrainedResnet.tflite"
 
 
 BARE = """
