@@ -106,6 +106,8 @@ def loadgen_line(lg: dict) -> str:
         fig = f"{lg['metric'].replace(' (ns)', '')} {v / 1e6:.3f} ms"
     else:
         fig = f"{lg['metric']} {v:.1f}"
+        b = lg.get("samples_per_inference") or 1
+        fig += f" ({v * b:.0f} items/s at batch {b})" if b > 1 else ""
     s = f"LoadGen {lg['scenario']} ({lg.get('mode', 'performance')}): {lg['result']}: {fig}"
     if lg["scenario"] == "Server":
         s += (f"; target {lg['target_qps']:g} qps, bound {lg['target_latency_ms']:g} ms "

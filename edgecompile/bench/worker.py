@@ -83,6 +83,9 @@ def main(path: str, settings_json: str) -> dict:
 
         est = float(np.median(time_runs(runner, samples[0], 30, st.warmup)))
         metrics["loadgen"], seconds = loadgen.run(runner, art, samples, st, Path(st.log_dir), est, labels)
+        if st.scenario == "offline":
+            metrics["notes"].append(f"Offline runs the artifact's fixed batch of {batch} per inference (a LoadGen "
+                                    "sample is one artifact input); larger batches need a build with --input-shape")
         wall = None
     lat, warnings = latency_summary(seconds)
     metrics.update(runs=len(seconds), warmup=st.warmup, latency_ms=lat, warnings=warnings,
