@@ -106,6 +106,7 @@ class OpenVinoBackend(Backend):
         Option("inference_precision", str, None, "plugin math precision (fp32 artifacts always use f32)",
                choices=PRECISION_HINTS),
         Option("num_streams", int, None, "CPU plugin streams (default: the hint decides)", minimum=1),
+        Option("threads", int, None, "CPU plugin inference threads when loaded (default: the plugin's)", minimum=1),
         Option("int8_method", str, "qdq", "int8 from the shared range table (qdq) or NNCF's own PTQ (nncf)",
                choices=("qdq", "nncf")),
     )
@@ -195,4 +196,7 @@ class OpenVinoBackend(Backend):
     def load(self, artifact):
         details = artifact.manifest.get("backend_details") or {}
         config = details.get("runtime_config") or runtime_config(artifact.precision, {})
+        threads = artifact.manifest.get("options", {}).get("threads")
+        if threads:
+            config = {**config, "INFERENCE_NUM_THREADS": str(threads)}
         return OvRunner(artifact.file(XML), config, details.get("device", "CPU"))
