@@ -110,8 +110,10 @@ def build_one(prof: TargetProfile, precision: str, loaded, norm, out_dir: Path, 
         raise UnsupportedOpError(f"{prof.name}: {report.summary()}. First: {report.unsupported[0].reason}.")
     final = out_dir / f"{prof.name}-{precision}"
     tol = backend.info.tolerances[precision]
+    merged = {**prof.options, **options}
+    model = _batch_model(norm, merged.get("batch"), backend.info)
     with staged(final, force) as stage:
-        ctx = CompileContext(norm.model, prof, precision, stage, calib, None, {**prof.options, **options})
+        ctx = CompileContext(model, prof, precision, stage, calib, None, merged)
         # --- int8: range table + accuracy guard (edgecompile.quant, issue 3) ---
         qblock = None
         if int8 is not None and precision == "int8":
@@ -140,6 +142,29 @@ def build_one(prof: TargetProfile, precision: str, loaded, norm, out_dir: Path, 
     parity = manifest["parity"]
     res.path, res.parity = final, parity
     return res
+
+
+def _batch_model(norm, batch, info):
+    """The graph a target compiles: the normalized one, or (`batch = "dynamic"`) one with a symbolic batch."""
+    if batch in (None, 1, "1", "fixed"):
+        return norm.model
+    if batch != "dynamic":
+        raise UsageError(f"--batch '{batch}': choose 'dynamic' (or leave it out for the model's fixed batch).")
+    if not info.dynamic_batch:
+        raise UsageError(f"--batch dynamic: the {info.name} backend builds fixed shapes only.")
+    if getattr(norm, "dynamic", None) is None:  # opened and checked once per build
+        from edgecompile.passes.dynamic_batch import make_batch_dynamic
+
+        norm.dynamic = make_batch_dynamic(norm.model)
+    return norm.dynamic
+
+
+def _finish_note(report: BuildReport, res: TargetResult) -> None:
+    """Artifacts with a device part (tensorrt engines) say the one command that completes them."""
+    details = Artifact.open(res.path).manifest.get("backend_details") or {}
+    if details.get("finish_on_device") and isinstance(details.get("engine"), str):
+        report.notes.append(f"{res.target}-{res.precision}: engine {details['engine']}; finish on the device with: "
+                            f"edgecompile device-build {res.path}")
 
 
 def _reference(model, samples):
@@ -206,5 +231,7 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
         except EdgeCompileError as e:
             report.results.append(TargetResult(prof.name, precision, prof.backend, error=str(e)))
         report.results[-1].seconds = time.perf_counter() - started
+        if report.results[-1].ok:
+            _finish_note(report, report.results[-1])
     report.notes.extend(int8.notes if int8 else [])  # int8: table reuse, layers the guard kept in float
     return report

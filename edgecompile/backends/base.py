@@ -38,6 +38,7 @@ class BackendInfo:
     extra: str | None  # pip extra that installs the SDK, None if in the core install
     tolerances: dict[str, Tolerance]  # default per precision
     default_profile: str | None = None  # profile used for `--target <backend>`
+    dynamic_batch: bool = False  # honours `--batch dynamic` (a symbolic batch dimension in the artifact)
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,13 @@
     from edgecompile.quant.qdq import quantize
     qmodel = quantize(ctx.model, ctx.ranges, "openvino")      # honours ctx.ranges.keep_float
 
-Every flavor quantizes weights per output channel, symmetric int8 (zero point 0), and biases to
-int32 with scale = input_scale * weight_scale (TFLite's rule). Flavors differ only in activations:
+Every flavor quantizes weights per output channel, symmetric int8 (zero point 0), and (except
+tensorrt) biases to int32 with scale = input_scale * weight_scale (TFLite's rule). Flavors differ only in activations:
 
   onnxruntime  s8, asymmetric: scale = (hi - lo) / 255, zero point in [-128, 127]
   openvino     u8, asymmetric: the same scale, zero point + 128 (its CPU plugin refuses s8 activations)
-  tensorrt     s8, symmetric: scale = max(|lo|, |hi|) / 127, zero point 0 (explicit quantization)
+  tensorrt     s8, symmetric: scale = max(|lo|, |hi|) / 127, zero point 0 (explicit quantization);
+               biases stay float, as TensorRT's QDQ fusion expects
   c            the onnxruntime numbers (TFLite-compatible requantization in the generated C)
 
 The QDQ insertion is ONNX Runtime's QDQQuantizer, fed our ranges instead of its own calibrator.
@@ -27,12 +28,13 @@ class Flavor:
     activations: str  # "s8" or "u8"
     symmetric: bool  # symmetric activations, zero point 0
     tflite_softmax: bool = False  # Softmax outputs in TFLite's int8 steps (1/256, zero point -128)
+    float_bias: bool = False  # biases stay float (TensorRT dequantizes only 8-bit tensors, not int32 biases)
 
 
 FLAVORS = {
     "onnxruntime": Flavor("s8", False),
     "openvino": Flavor("u8", False),
-    "tensorrt": Flavor("s8", True),
+    "tensorrt": Flavor("s8", True, float_bias=True),
     "c": Flavor("s8", False, tflite_softmax=True),
 }
 
@@ -82,7 +84,8 @@ def quantize(model, table, flavor: str, keep_float=None, op_types=None):
         [],  # nodes_to_quantize: all
         sorted(keep),  # nodes_to_exclude
         list(op_types or set(QLinearOpsRegistry) | set(QDQRegistry)),
-        {"ActivationSymmetric": f.symmetric, "WeightSymmetric": True, "QDQKeepRemovableActivations": True},
+        {"ActivationSymmetric": f.symmetric, "WeightSymmetric": True, "QDQKeepRemovableActivations": True,
+         "QuantizeBias": not f.float_bias},
     )
     quantizer.quantize_model()
     out = quantizer.model.model

@@ -26,7 +26,7 @@ def io_specs(model) -> tuple[list[TensorSpec], list[TensorSpec]]:
 
     def spec(vi):
         tt = vi.type.tensor_type
-        shape = tuple(d.dim_value for d in tt.shape.dim)
+        shape = tuple(d.dim_value if d.HasField("dim_value") else -1 for d in tt.shape.dim)  # -1: dynamic (batch)
         dtype = str(helper.tensor_dtype_to_np_dtype(tt.elem_type))
         layout = ("NHWC" if vi.name in nhwc else "NCHW") if len(shape) == 4 else None
         return TensorSpec(vi.name, shape, dtype, layout)
@@ -59,6 +59,7 @@ class OnnxRuntimeBackend(Backend):
         summary="ONNX Runtime CPU (the reference runtime)",
         precisions=("fp32", "fp16", "int8"),
         extra=None,
+        dynamic_batch=True,
         tolerances={
             "fp32": Tolerance(max_rel_err=1e-4),
             # fp16 keeps ~3 significant digits; class decisions must survive it

@@ -98,6 +98,7 @@ class OpenVinoBackend(Backend):
             "int8": Tolerance(min_cosine=0.98, min_top1=0.85),
         },
         default_profile="intel-cpu",
+        dynamic_batch=True,
     )
 
     def available(self):
