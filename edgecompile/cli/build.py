@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from edgecompile.cli.options import echo_json, input_shape_option, json_option, model_argument, shapes, weights_option
+from edgecompile.cli.options import backend_options, echo_json, input_shape_option, json_option, model_argument, shapes, weights_option
 
 
 @click.command("build")
@@ -33,11 +33,17 @@ from edgecompile.cli.options import echo_json, input_shape_option, json_option, 
               help="c: fail unless arena + inputs/outputs fit (overrides the profile's budget).")
 @click.option("--max-flash", type=click.IntRange(min=1), default=None, metavar="BYTES",
               help="c: fail unless code + constants fit (overrides the profile's budget).")
+@click.option("--batch", type=click.Choice(["dynamic"]), default=None,
+              help="Keep a dynamic batch dimension (onnxruntime, openvino, tensorrt, triton); default: the model's fixed batch.")
+@click.option("--triton-backend", type=click.Choice(["onnxruntime", "openvino", "tensorrt"]), default=None,
+              help="triton: the Triton backend that serves the model (default onnxruntime).")
+@click.option("--option", "extra_options", multiple=True, metavar="KEY=VALUE",
+              help="A backend option (repeatable), e.g. max_batch_size=16, preferred_batch_sizes=4,8, workspace_mb=2048.")
 @weights_option
 @input_shape_option
 @json_option
 def command(model, targets, precisions, calib, calib_samples, calib_method, max_accuracy_drop, eval_src, min_cosine,
-            out, force, no_verify, io_layout, tune_trials, c_prefix, max_ram, max_flash, weights, input_shape, as_json):
+            out, force, no_verify, io_layout, tune_trials, c_prefix, max_ram, max_flash, batch, triton_backend, extra_options, weights, input_shape, as_json):
     """Compile MODEL into one verified artifact folder per target and precision: OUT/<target>-<precision>/."""
     from edgecompile.driver import build
     from edgecompile.cli.render import print_build_report
@@ -48,7 +54,9 @@ def command(model, targets, precisions, calib, calib_samples, calib_method, max_
                    min_cosine=min_cosine, options={**({"io_layout": io_layout} if io_layout else {}),
                                                    **({"tune_trials": tune_trials} if tune_trials else {}),
                                                    **{k: v for k, v in (("c_prefix", c_prefix), ("max_ram", max_ram),
-                                                                        ("max_flash", max_flash)) if v}} or None)
+                                                                        ("max_flash", max_flash), ("batch", batch),
+                                                                        ("triton_backend", triton_backend)) if v},
+                                                   **backend_options(extra_options)} or None)
     if as_json:
         echo_json({"source": report.source, "notes": report.notes, "ok": report.ok,
                    "results": [{"target": r.target, "precision": r.precision, "backend": r.backend,
