@@ -18,10 +18,8 @@ REGISTRY: dict[str, str] = {
     "c": "edgecompile.backends.c.backend:CBackend",
 }
 
-# Registered names without a backend yet, and why: an artifact edgecompile cannot verify is not shipped.
-NOT_BUILT = {
-    "coreml": "not implemented yet: coremltools has no ONNX frontend and runs models only on macOS",
-}
+# Registered names without a backend module in this build, and why (none today).
+NOT_BUILT: dict[str, str] = {}
 
 _cache: dict[str, Backend] = {}
 

@@ -1,0 +1,110 @@
+"""Apple Core ML: an ML program (model.mlpackage) for iPhone, iPad and Mac.
+
+The normalized ONNX graph becomes a torch.nn module (onnx_to_torch.py, checked against ONNX Runtime
+to 1e-5), which coremltools traces and converts to an ML program: fp16 compute by default, fp32, or
+int8 weights (per-channel symmetric, coremltools.optimize) over fp16 compute; int8 activations from the
+calibration data only where Core ML can predict (macOS). Compute units and the deployment target come
+from the profile (ios-coreml: the Neural Engine; macos-coreml: all units).
+
+Linux cannot run Core ML models. What is verified here: the package loads back, its input/output
+names, shapes and types are the manifest's, and the manifest reports its op histogram and weight
+bytes. `load` on macOS predicts with coremltools; elsewhere it raises CannotRunHereError, which the
+build records as a skipped parity check with that reason.
+"""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, SupportReport, Tolerance,
+                                       UnsupportedNode)
+from edgecompile.errors import CannotRunHereError, MissingExtraError, UsageError
+
+PACKAGE = "model.mlpackage"
+VERIFY_SAMPLES = 16
+
+
+class CoreMLRunner:
+    def __init__(self, path, units: str):
+        import coremltools as ct
+
+        self.model = ct.models.MLModel(str(path), compute_units=getattr(ct.ComputeUnit, units))
+
+    def run(self, feeds):
+        return {k: np.asarray(v) for k, v in self.model.predict(feeds).items()}
+
+
+class CoreMLBackend(Backend):
+    info = BackendInfo(
+        name="coreml",
+        summary="Apple Core ML ML program (.mlpackage) via coremltools; runs on macOS/iOS only",
+        precisions=("fp16", "fp32", "int8"),
+        extra="coreml",
+        tolerances={
+            "fp32": Tolerance(max_rel_err=1e-4),
+            "fp16": Tolerance(min_cosine=0.999, min_top1=0.95),
+            "int8": Tolerance(min_cosine=0.98, min_top1=0.85),
+        },
+        default_profile="ios-coreml",
+    )
+
+    def available(self):
+        try:
+            import coremltools
+            import torch  # noqa: F401  (the converter traces a torch module)
+        except ImportError as e:
+            return False, f"coremltools (and torch) are not installed ({e})"
+        return True, coremltools.__version__
+
+    def check(self, model, precision="fp16") -> SupportReport:
+        """What the ONNX -> PyTorch converter takes (coremltools converts every op it emits)."""
+        from edgecompile.backends.coreml.onnx_to_torch import unsupported
+
+        report = SupportReport(self.info.name)
+        report.unsupported = [UnsupportedNode(op, name, why) for op, name, why in unsupported(model)]
+        return report
+
+    def compile(self, ctx: CompileContext) -> CompileResult:
+        from edgecompile.backends.coreml import mlpackage
+        from edgecompile.backends.coreml.onnx_to_torch import convert
+        from edgecompile.backends.coreml.spec_report import report
+        from edgecompile.backends.onnxruntime.backend import io_specs
+
+        try:
+            import coremltools as ct
+            import torch
+        except ImportError as e:
+            raise MissingExtraError("coreml", "coreml", str(e)) from e
+        if ctx.precision not in self.info.precisions:
+            raise UsageError(f"coreml has no precision '{ctx.precision}' (choose {', '.join(self.info.precisions)}).")
+        units, target = mlpackage.options(ctx.options)
+        inputs, outputs = io_specs(ctx.model)
+        if any(d < 1 for s in inputs for d in s.shape):
+            raise UsageError("coreml: the model has a dynamic dimension; Core ML packages here have fixed shapes.")
+        samples = list(ctx.calib or [])[:VERIFY_SAMPLES] or _random_feeds(inputs, VERIFY_SAMPLES)
+        module, _, _, torch_parity = convert(ctx.model, samples)
+        mlmodel = mlpackage.convert(module, inputs, outputs, ctx.precision, units, target)
+        extra = {"compute_units": units, "deployment_target": target, "onnx_to_torch_parity": torch_parity,
+                 "compute_precision": mlpackage.PRECISION[ctx.precision].lower()}
+        if ctx.precision == "int8":
+            mlmodel, extra["int8"] = mlpackage.quantize_int8(mlmodel, list(ctx.calib or [])[:64])
+        files = mlpackage.save(mlmodel, ctx.out_dir / PACKAGE)
+        extra["spec"] = report(ctx.out_dir / PACKAGE, inputs, outputs)
+        extra["parity_note"] = "Core ML predicts only on macOS/iOS: run `edgecompile bench ARTIFACT` on a Mac"
+        return CompileResult(files=files, inputs=inputs, outputs=outputs,
+                             tool_versions={"coremltools": ct.__version__, "torch": torch.__version__}, extra=extra)
+
+    def load(self, artifact):
+        if sys.platform != "darwin":
+            raise CannotRunHereError(
+                f"{artifact.target} {artifact.precision}: Core ML models run only on macOS/iOS (coremltools: "
+                f"'Model prediction is only supported on macOS'); the package was checked without running it "
+                f"(loads back, interface matches the manifest). Verify on a Mac: edgecompile bench ARTIFACT --remote user@mac.")
+        units = (artifact.manifest.get("backend_details") or {}).get("compute_units", "ALL")
+        return CoreMLRunner(artifact.file(PACKAGE), units)
+
+
+def _random_feeds(inputs, n: int) -> list[dict[str, np.ndarray]]:
+    rng = np.random.default_rng(0)
+    return [{s.name: rng.standard_normal(s.shape).astype(s.dtype) for s in inputs} for _ in range(n)]
