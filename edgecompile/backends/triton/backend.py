@@ -92,4 +92,4 @@ class TritonBackend(Backend):
         from edgecompile.backends.triton.runner import runner
 
         details = artifact.manifest["backend_details"]
-        return runner(artifact.file(details["model_file"]), details["triton_backend"], artifact.precision)
+        return runner(artifact.file(details["model_file"]), details["triton_backend"])

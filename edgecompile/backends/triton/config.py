@@ -47,6 +47,10 @@ def model_config(opts: TritonOptions, inputs, outputs, precision: str, workspace
         policy.max_queue_size = opts.max_queue_size
     cfg.instance_group.add(count=opts.instance_count,
                            kind=mc.ModelInstanceGroup.Kind.Value(f"KIND_{opts.instance_kind.upper()}"))
+    if opts.triton_backend == "openvino":
+        # the CPU plugin would pick bf16 on CPUs that have it; fp16 artifacts are fp16-compressed weights
+        # computed in f32, which is what edgecompile verified (the backend hands parameters to compile_model)
+        cfg.parameters["INFERENCE_PRECISION_HINT"].string_value = "f32"
     if opts.triton_backend == "tensorrt":
         # ONNX Runtime's TensorRT accelerator builds the engine on the serving GPU at load time (and caches it):
         # a prebuilt plan would be tied to the GPU model and TensorRT version of the build machine.

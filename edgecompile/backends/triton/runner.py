@@ -18,12 +18,11 @@ class OrtRunner:
 
 
 class OvRunner:
-    def __init__(self, path: Path, precision: str):
+    def __init__(self, path: Path):
         import openvino as ov
 
-        # this CPU may pick bf16 by itself; fp32 artifacts are checked in f32, as Triton's config would pin
-        config = {"INFERENCE_PRECISION_HINT": "f32"} if precision == "fp32" else {}
-        self.model = ov.Core().compile_model(str(path), "CPU", config)
+        # the CPU plugin may pick bf16 by itself; config.pbtxt pins f32 math (fp16 = compressed weights), as here
+        self.model = ov.Core().compile_model(str(path), "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
         self.names = [o.get_any_name() for o in self.model.outputs]
 
     def run(self, feeds):
@@ -31,5 +30,5 @@ class OvRunner:
         return {n: res[o] for n, o in zip(self.names, self.model.outputs)}
 
 
-def runner(path: Path, triton_backend: str, precision: str):
-    return OvRunner(path, precision) if triton_backend == "openvino" else OrtRunner(path)
+def runner(path: Path, triton_backend: str):
+    return OvRunner(path) if triton_backend == "openvino" else OrtRunner(path)
