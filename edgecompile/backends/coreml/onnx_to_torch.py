@@ -56,7 +56,7 @@ def unsupported(model) -> list[tuple[str, str, str]]:
 
 
 def to_module(model):
-    """A torch.nn.Module running `model` (inputs in graph order, outputs as a tuple in graph order)."""
+    """A torch.nn.Module running `model` (inputs in graph order; one output, or a tuple in graph order)."""
     import torch
     from onnx import numpy_helper
 
@@ -84,7 +84,8 @@ def to_module(model):
             for node in nodes:
                 outs = OPS[node.op_type](node, [env.get(i) for i in node.inputs if i])
                 env.update(zip(node.outputs, outs))
-            return tuple(env[o] for o in output_names)
+            outs = tuple(env[o] for o in output_names)
+            return outs[0] if len(outs) == 1 else outs  # a 1-tuple would be flattened by coremltools anyway
 
     return OnnxModule().eval(), input_names, output_names
 
@@ -102,6 +103,7 @@ def convert(model, samples: list[dict[str, np.ndarray]]):
     with torch.no_grad():
         for feed in samples:
             got = module(*[torch.from_numpy(feed[n]) for n in ins])
+            got = (got,) if len(outs) == 1 else got
             for g, r in zip(got, sess.run(outs, feed)):
                 worst = max(worst, float(np.max(np.abs(g.numpy().astype(np.float64) - r), initial=0.0)))
                 mag = max(mag, float(np.max(np.abs(r), initial=0.0)))
