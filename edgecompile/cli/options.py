@@ -22,25 +22,3 @@ def shapes(values) -> dict:
 def echo_json(obj) -> None:
     click.echo(json.dumps(obj, indent=2, default=str))
 
-
-def backend_options(values) -> dict:
-    """`--option KEY=VALUE` pairs -> {key: value}; integers, floats and true/false become typed."""
-    from edgecompile.errors import UsageError
-
-    out = {}
-    for item in values:
-        key, sep, raw = item.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--option '{item}': expected KEY=VALUE, e.g. --option max_batch_size=16.")
-        value: object = raw
-        if raw.lower() in ("true", "false"):
-            value = raw.lower() == "true"
-        else:
-            for cast in (int, float):
-                try:
-                    value = cast(raw)
-                    break
-                except ValueError:
-                    pass
-        out[key.strip().replace("-", "_")] = value
-    return out

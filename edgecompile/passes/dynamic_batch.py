@@ -66,7 +66,7 @@ def make_batch_dynamic(model):
 def _check(fixed, dynamic) -> None:
     import onnxruntime as ort
 
-    from edgecompile.passes.pipeline import seeded_inputs
+    from edgecompile.core.graph import seeded_inputs
 
     samples = seeded_inputs(fixed, CHECK_BATCH, seed=1)
     opts = ort.SessionOptions()

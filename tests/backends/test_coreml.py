@@ -46,7 +46,8 @@ def test_converter_matches_onnx_runtime_on_mlperf_models(mlperf_onnx, model):
     import onnx
 
     from edgecompile.backends.coreml.onnx_to_torch import convert, unsupported
-    from edgecompile.passes.pipeline import normalize, seeded_inputs
+    from edgecompile.core.graph import seeded_inputs
+    from edgecompile.passes.pipeline import normalize
 
     graph = normalize(onnx.load(str(mlperf_onnx(model)))).model
     assert unsupported(graph) == []
@@ -62,7 +63,7 @@ def test_converter_check_catches_a_wrong_op(digits_cnn, monkeypatch):
     from edgecompile.backends.coreml import torch_ops
     from edgecompile.backends.coreml.onnx_to_torch import convert
     from edgecompile.errors import ToleranceError
-    from edgecompile.passes.pipeline import seeded_inputs
+    from edgecompile.core.graph import seeded_inputs
 
     model = onnx.load(str(digits_cnn))
     monkeypatch.setitem(torch_ops.OPS, "Relu", lambda node, t: [t[0]])

@@ -19,6 +19,8 @@ import numpy as np
 
 from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, SupportReport, Tolerance,
                                        UnsupportedNode)
+from edgecompile.backends.coreml.mlpackage import COMPUTE_UNITS, TARGETS
+from edgecompile.core.options import Option
 from edgecompile.errors import CannotRunHereError, MissingExtraError, UsageError
 
 PACKAGE = "model.mlpackage"
@@ -48,6 +50,11 @@ class CoreMLBackend(Backend):
         },
         default_profile="ios-coreml",
     )
+    options = (
+        Option("compute_units", str, "ALL", "where Core ML may run the model", choices=COMPUTE_UNITS),
+        Option("deployment_target", str, "iOS16", "oldest OS the package loads on", choices=TARGETS),
+    )
+    int8_flavor = None  # int8 weights come from coremltools' own quantizer, not the shared range table
 
     def available(self):
         try:
@@ -69,7 +76,7 @@ class CoreMLBackend(Backend):
         from edgecompile.backends.coreml import mlpackage
         from edgecompile.backends.coreml.onnx_to_torch import convert
         from edgecompile.backends.coreml.spec_report import report
-        from edgecompile.backends.onnxruntime.backend import io_specs
+        from edgecompile.core.graph import io_specs, seeded_inputs
 
         try:
             import coremltools as ct
@@ -78,11 +85,11 @@ class CoreMLBackend(Backend):
             raise MissingExtraError("coreml", "coreml", str(e)) from e
         if ctx.precision not in self.info.precisions:
             raise UsageError(f"coreml has no precision '{ctx.precision}' (choose {', '.join(self.info.precisions)}).")
-        units, target = mlpackage.options(ctx.options)
+        units, target = ctx.options.get("compute_units", "ALL"), ctx.options.get("deployment_target", "iOS16")
         inputs, outputs = io_specs(ctx.model)
         if any(d < 1 for s in inputs for d in s.shape):
             raise UsageError("coreml: the model has a dynamic dimension; Core ML packages here have fixed shapes.")
-        samples = list(ctx.calib or [])[:VERIFY_SAMPLES] or _random_feeds(inputs, VERIFY_SAMPLES)
+        samples = list(ctx.calib or [])[:VERIFY_SAMPLES] or seeded_inputs(ctx.model, VERIFY_SAMPLES)
         module, _, _, torch_parity = convert(ctx.model, samples)
         mlmodel = mlpackage.convert(module, inputs, outputs, ctx.precision, units, target)
         extra = {"compute_units": units, "deployment_target": target, "onnx_to_torch_parity": torch_parity,
@@ -104,7 +111,3 @@ class CoreMLBackend(Backend):
         units = (artifact.manifest.get("backend_details") or {}).get("compute_units", "ALL")
         return CoreMLRunner(artifact.file(PACKAGE), units)
 
-
-def _random_feeds(inputs, n: int) -> list[dict[str, np.ndarray]]:
-    rng = np.random.default_rng(0)
-    return [{s.name: rng.standard_normal(s.shape).astype(s.dtype) for s in inputs} for _ in range(n)]

@@ -10,21 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from edgecompile.errors import UsageError
-
 COMPUTE_UNITS = ("ALL", "CPU_AND_NE", "CPU_AND_GPU", "CPU_ONLY")
 TARGETS = ("iOS16", "iOS17", "iOS18", "macOS13", "macOS14", "macOS15")  # ML programs with typed I/O
 PRECISION = {"fp32": "FLOAT32", "fp16": "FLOAT16", "int8": "FLOAT16"}  # int8: int8 weights over fp16 compute
-
-
-def options(opts: dict) -> tuple[str, str]:
-    units = str(opts.get("compute_units", "ALL")).upper()
-    target = str(opts.get("deployment_target", "iOS16"))
-    if units not in COMPUTE_UNITS:
-        raise UsageError(f"coreml option compute_units={units!r}: choose {', '.join(COMPUTE_UNITS)}.")
-    if target not in TARGETS:
-        raise UsageError(f"coreml option deployment_target={target!r}: choose {', '.join(TARGETS)}.")
-    return units, target
 
 
 @contextlib.contextmanager

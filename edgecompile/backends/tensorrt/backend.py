@@ -19,11 +19,11 @@ import shutil
 from pathlib import Path
 
 from edgecompile.backends.base import Backend, BackendInfo, CompileContext, CompileResult, Tolerance
+from edgecompile.core import flavor
+from edgecompile.core.options import BATCH, Option
 from edgecompile.errors import CalibrationError, UsageError
 
-ONNX_FILE, SCRIPT, CONFIG = "model.onnx", "build_engine.py", "engine_config.json"
-ENGINE, INFO, TIMING_CACHE = "model.engine", "engine_info.json", "timing.cache"
-NOT_BUILT = "not built (no NVIDIA GPU here)"
+from edgecompile.backends.tensorrt.names import CONFIG, ENGINE, INFO, NOT_BUILT, ONNX_FILE, SCRIPT, TIMING_CACHE
 
 
 def _trt_version() -> str | None:
@@ -46,8 +46,16 @@ class TensorRTBackend(Backend):
             "int8": Tolerance(min_cosine=0.98, min_top1=0.85),
         },
         default_profile="datacenter-gpu",
-        dynamic_batch=True,
     )
+    options = (
+        BATCH,
+        Option("workspace_mb", int, 1024, "builder workspace limit in MiB", minimum=16),
+        Option("builder_optimization_level", int, 3, "TensorRT builder optimization level 0..5", minimum=0),
+        Option("min_batch", int, 1, "optimization profile: smallest batch (dynamic batch only)", minimum=1),
+        Option("opt_batch", int, 1, "optimization profile: the batch TensorRT tunes for", minimum=1),
+        Option("max_batch", int, 8, "optimization profile: largest batch", minimum=1),
+    )
+    int8_flavor = flavor.TENSORRT  # explicit quantization: symmetric s8, zero point 0, float biases
 
     def available(self):
         version = _trt_version()
@@ -64,8 +72,8 @@ class TensorRTBackend(Backend):
         import onnx
         import onnxruntime
 
-        from edgecompile.backends.onnxruntime.backend import io_specs
         from edgecompile.backends.tensorrt.engine_config import engine_config
+        from edgecompile.core.graph import io_specs
 
         if ctx.precision not in self.info.precisions:
             raise UsageError(f"tensorrt has no precision '{ctx.precision}' (choose {', '.join(self.info.precisions)}).")
@@ -115,5 +123,5 @@ def _graph(ctx):
             return ctx.model
         if ctx.ranges is None:
             raise CalibrationError("tensorrt int8 needs calibration data: pass --calib (a .npy/.npz, 'digits', or 'random').")
-        return quantize(ctx.model, ctx.ranges, "tensorrt")
+        return quantize(ctx.model, ctx.ranges, flavor.TENSORRT)
     return ctx.model

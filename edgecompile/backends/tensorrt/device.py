@@ -24,10 +24,10 @@ def device_build(artifact) -> dict:
     """Build, check and record the engine; return the manifest's `device_parity` block."""
     from edgecompile.artifact import hash_files, write_manifest
     from edgecompile.backends.tensorrt import build_engine
-    from edgecompile.backends.tensorrt.backend import CONFIG, ENGINE, INFO, NOT_BUILT, ONNX_FILE, TIMING_CACHE
+    from edgecompile.backends.tensorrt.names import CONFIG, ENGINE, INFO, ONNX_FILE, TIMING_CACHE
     from edgecompile.backends.tensorrt.runner import EngineRunner, StandInRunner
-    from edgecompile.backends.base import Tolerance
-    from edgecompile.verify import compare, misses
+    from edgecompile.core.parity import compare, misses
+    from edgecompile.core.tolerance import Tolerance
 
     if artifact.backend != "tensorrt":
         raise UsageError(f"{artifact.path} is a {artifact.backend} artifact; device-build builds tensorrt engines.")

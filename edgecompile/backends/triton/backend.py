@@ -17,6 +17,9 @@ from __future__ import annotations
 
 from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, SupportReport, Tolerance,
                                        UnsupportedNode)
+from edgecompile.backends.triton.options import INSTANCE_KINDS, TIMEOUT_ACTIONS, TRITON_BACKENDS
+from edgecompile.core import flavor
+from edgecompile.core.options import BATCH, Option
 from edgecompile.errors import UsageError
 
 CONFIG = "config.pbtxt"
@@ -34,8 +37,30 @@ class TritonBackend(Backend):
             "fp16": Tolerance(min_cosine=0.999, min_top1=0.95),
             "int8": Tolerance(min_cosine=0.98, min_top1=0.85),
         },
-        dynamic_batch=True,
     )
+    options = (
+        BATCH,
+        Option("triton_backend", str, "onnxruntime", "the Triton backend that serves the model",
+               choices=TRITON_BACKENDS, flag="--triton-backend"),
+        Option("model_name", str, "model", "the model's folder in the repository and the name clients call"),
+        Option("max_batch_size", int, None, "largest batch Triton forms (default 8 with a dynamic batch, else 0)",
+               minimum=0),
+        Option("dynamic_batching", bool, None, "merge requests into batches (default: on when max_batch_size > 0)"),
+        Option("preferred_batch_sizes", str, "", "comma-separated batch sizes the scheduler tries to form"),
+        Option("max_queue_delay_us", int, 100, "how long a request may wait for a batch to fill", minimum=0),
+        Option("priority_levels", int, 0, "request priority levels (0 = one queue)", minimum=0),
+        Option("default_priority_level", int, None, "priority of requests that name none", minimum=1),
+        Option("timeout_action", str, "REJECT", "what happens to a request past its queue timeout",
+               choices=TIMEOUT_ACTIONS),
+        Option("queue_timeout_us", int, 0, "default queue timeout per request (0 = none)", minimum=0),
+        Option("allow_timeout_override", bool, False, "requests may set their own timeout"),
+        Option("max_queue_size", int, 0, "requests queued before new ones are rejected (0 = unbounded)", minimum=0),
+        Option("instance_count", int, 1, "model instances per device", minimum=1),
+        Option("instance_kind", str, None, "cpu, gpu or auto (default: gpu for tensorrt, else cpu)",
+               choices=INSTANCE_KINDS),
+        Option("workspace_mb", int, 1024, "tensorrt: the TensorRT accelerator's workspace in MiB", minimum=16),
+    )
+    int8_flavor = flavor.S8  # the onnxruntime backend's; openvino and tensorrt models take theirs (model_file.py)
 
     def available(self):
         try:
@@ -59,16 +84,15 @@ class TritonBackend(Backend):
         return report
 
     def compile(self, ctx: CompileContext) -> CompileResult:
-        from edgecompile.backends.onnxruntime.backend import io_specs
         from edgecompile.backends.triton import config as tc
         from edgecompile.backends.triton import model_file
         from edgecompile.backends.triton.options import parse
-        from edgecompile.passes.dynamic_batch import batch_is_dynamic
+        from edgecompile.core.graph import io_specs
 
         if ctx.precision not in self.info.precisions:
             raise UsageError(f"triton has no precision '{ctx.precision}' (choose {', '.join(self.info.precisions)}).")
-        opts = parse(ctx.options, batch_is_dynamic(ctx.model))
         inputs, outputs = io_specs(ctx.model)
+        opts = parse(ctx.options, all(s.shape and s.shape[0] == -1 for s in inputs))
         cfg = tc.model_config(opts, inputs, outputs, ctx.precision, int(ctx.options.get("workspace_mb", 1024)))
         text = tc.to_text(cfg)
         tc.parse_text(text)  # what we write must read back with Triton's schema

@@ -5,9 +5,11 @@ from pathlib import Path
 
 from edgecompile.errors import CalibrationError
 
-# int8 flavor per serving runtime (edgecompile.quant.qdq): OpenVINO's CPU plugin wants u8 activations,
-# TensorRT symmetric s8 with float biases, ONNX Runtime asymmetric s8
-INT8_FLAVOR = {"onnxruntime": "onnxruntime", "openvino": "openvino", "tensorrt": "tensorrt"}
+from edgecompile.core import flavor
+
+# int8 flavor per serving runtime: OpenVINO's CPU plugin wants u8 activations, TensorRT symmetric s8 with
+# float biases, ONNX Runtime asymmetric s8
+INT8_FLAVOR = {"onnxruntime": flavor.S8, "openvino": flavor.U8, "tensorrt": flavor.TENSORRT}
 
 
 def graph(ctx, triton_backend: str):

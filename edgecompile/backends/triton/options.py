@@ -1,4 +1,5 @@
-"""The triton target's options, validated into one frozen record before anything is written."""
+"""The triton target's options (declared on the backend, typed by the driver), checked against each other
+and gathered into one frozen record before anything is written."""
 from __future__ import annotations
 
 import re
@@ -29,60 +30,34 @@ class TritonOptions:
     instance_kind: str  # cpu, gpu or auto
 
 
-def _int(options, key, default, lo=0) -> int:
-    raw = options.get(key, default)
-    if isinstance(raw, bool) or not re.fullmatch(r"-?\d+", str(raw).strip()):
-        raise UsageError(f"triton option {key}={raw!r}: expected an integer.")
-    if int(raw) < lo:
-        raise UsageError(f"triton option {key}={raw}: must be >= {lo}.")
-    return int(raw)
-
-
-def _bool(options, key, default) -> bool:
-    raw = options.get(key, default)
-    if isinstance(raw, bool):
-        return raw
-    if str(raw).lower() in ("true", "1", "yes", "false", "0", "no"):
-        return str(raw).lower() in ("true", "1", "yes")
-    raise UsageError(f"triton option {key}={raw!r}: expected true or false.")
-
-
-def _choice(options, key, default, choices) -> str:
-    raw = str(options.get(key, default))
-    value = raw.upper() if key == "timeout_action" else raw.lower()
-    if value not in choices:
-        raise UsageError(f"triton option {key}={raw!r}: choose {', '.join(choices)}.")
-    return value
-
-
-def parse(options: dict, dynamic_batch: bool) -> TritonOptions:
-    """Options from the profile and command line; batching asks the model for a dynamic batch dimension."""
-    backend = _choice(options, "triton_backend", "onnxruntime", TRITON_BACKENDS)
-    name = str(options.get("model_name", "model"))
-    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or name in (".", ".."):
+def parse(o: dict, dynamic_batch: bool) -> TritonOptions:
+    """Cross-option rules; batching asks the model for a dynamic batch dimension (--batch dynamic)."""
+    backend, name = o.get("triton_backend", "onnxruntime"), str(o.get("model_name", "model"))
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", name):
         raise UsageError(f"triton option model_name={name!r}: use letters, digits, '_', '-' and '.'.")
-    wants_batching = "dynamic_batching" in options and _bool(options, "dynamic_batching", False)
-    max_batch = _int(options, "max_batch_size", 8 if dynamic_batch else 0)
-    if (max_batch > 0 or wants_batching) and not dynamic_batch:
+    max_batch = o.get("max_batch_size")
+    max_batch = (8 if dynamic_batch else 0) if max_batch is None else max_batch
+    if (max_batch > 0 or o.get("dynamic_batching")) and not dynamic_batch:
         raise UsageError("triton: batching (max_batch_size > 0 or dynamic_batching) needs a model whose batch "
                          "dimension is dynamic, and this one is fixed; build with --batch dynamic.")
-    batching = _bool(options, "dynamic_batching", max_batch > 0)
+    batching = max_batch > 0 if o.get("dynamic_batching") is None else o["dynamic_batching"]
     if batching and max_batch == 0:
         raise UsageError("triton: dynamic_batching needs max_batch_size > 0.")
-    raw = options.get("preferred_batch_sizes", "")
-    sizes = tuple(int(s) for s in re.split(r"[,\s]+", str(raw).strip("[] ")) if s) if not isinstance(raw, list) \
-        else tuple(int(s) for s in raw)
+    try:
+        sizes = tuple(int(s) for s in re.split(r"[,\s]+", str(o.get("preferred_batch_sizes", "")).strip()) if s)
+    except ValueError:
+        raise UsageError(f"triton option preferred_batch_sizes={o['preferred_batch_sizes']!r}: "
+                         f"expected integers separated by commas, e.g. 4,8.") from None
     if any(s < 1 or s > max_batch for s in sizes):
         raise UsageError(f"triton option preferred_batch_sizes={list(sizes)}: each must be 1..max_batch_size ({max_batch}).")
-    levels = _int(options, "priority_levels", 0)
-    default_level = _int(options, "default_priority_level", (levels + 1) // 2 if levels else 0)
+    levels = o.get("priority_levels", 0)
+    default_level = o.get("default_priority_level") or ((levels + 1) // 2 if levels else 0)
     if levels and not 1 <= default_level <= levels:
         raise UsageError(f"triton option default_priority_level={default_level}: must be 1..priority_levels ({levels}).")
-    kind = _choice(options, "instance_kind", "gpu" if backend == "tensorrt" else "cpu", INSTANCE_KINDS)
+    kind = o.get("instance_kind") or ("gpu" if backend == "tensorrt" else "cpu")
     if backend == "tensorrt" and kind == "cpu":
         raise UsageError("triton: triton_backend=tensorrt runs on a GPU; instance_kind=cpu cannot serve it.")
     return TritonOptions(
-        backend, name, max_batch, batching, sizes, _int(options, "max_queue_delay_us", 100), levels, default_level,
-        _choice(options, "timeout_action", "REJECT", TIMEOUT_ACTIONS), _int(options, "queue_timeout_us", 0),
-        _bool(options, "allow_timeout_override", False), _int(options, "max_queue_size", 0),
-        _int(options, "instance_count", 1, lo=1), kind)
+        backend, name, max_batch, batching, sizes, o.get("max_queue_delay_us", 100), levels, default_level,
+        o.get("timeout_action", "REJECT"), o.get("queue_timeout_us", 0), o.get("allow_timeout_override", False),
+        o.get("max_queue_size", 0), o.get("instance_count", 1), kind)
