@@ -88,3 +88,17 @@ def test_unsupported_op_is_named_before_conversion(tmp_path):
     by = {r.target: r for r in report.results}
     assert "Erf (the_erf)" in by["coreml"].error and "converter for Core ML has no Erf" in by["coreml"].error
     assert by["onnxruntime"].ok
+    (section,) = need_backend("coreml").inspect_extras(onnx.load(str(src)))
+    assert section.data["nodes_taken"] == 1 and section.data["unsupported"][0]["node"] == "the_erf"
+
+
+def test_inspect_says_which_apple_path_takes_more():
+    from edgecompile.inspection import apple_paths
+
+    coreml = {"nodes_total": 24, "nodes_taken": 24}
+    delegate = {"ops_total": 16, "ops_on_gpu": 15, "gpu_partitions": 1}
+    assert apple_paths({"coreml": coreml, "gpu_delegate": delegate})["data"]["takes_more"] == "Core ML"
+    partial = {"nodes_total": 24, "nodes_taken": 12}
+    assert apple_paths({"coreml": partial, "gpu_delegate": delegate})["data"]["takes_more"] == \
+        "the TFLite Metal delegate"
+    assert apple_paths({"coreml": coreml}) is None  # no TFLite here: nothing to compare

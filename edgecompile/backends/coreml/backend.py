@@ -17,8 +17,8 @@ import sys
 
 import numpy as np
 
-from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, SupportReport, Tolerance,
-                                       UnsupportedNode)
+from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, InspectSection,
+                                       SupportReport, Tolerance, UnsupportedNode)
 from edgecompile.backends.coreml.mlpackage import COMPUTE_UNITS, TARGETS
 from edgecompile.core.options import Option
 from edgecompile.errors import CannotRunHereError, MissingExtraError, UsageError
@@ -71,6 +71,19 @@ class CoreMLBackend(Backend):
         report = SupportReport(self.info.name)
         report.unsupported = [UnsupportedNode(op, name, why) for op, name, why in unsupported(model)]
         return report
+
+    def inspect_extras(self, model) -> list[InspectSection]:
+        """How much of the graph Core ML takes: one ML program, or the nodes the converter cannot take."""
+        from edgecompile.backends.coreml.onnx_to_torch import unsupported
+
+        missing = unsupported(model)
+        total = sum(1 for n in model.graph.node if n.op_type != "Constant")
+        data = {"nodes_total": total, "nodes_taken": total - len({name for _, name, _ in missing}),
+                "unsupported": [{"op": op, "node": name, "reason": why} for op, name, why in missing]}
+        title = (f"Core ML (ML program): {data['nodes_taken']}/{total} ONNX nodes"
+                 + (" in one program; Core ML splits it across Neural Engine, GPU and CPU on the device"
+                    if not missing else "; it cannot take:"))
+        return [InspectSection("coreml", title, [f"  {op} ({name}): {why}" for op, name, why in missing], data)]
 
     def compile(self, ctx: CompileContext) -> CompileResult:
         from edgecompile.backends.coreml import mlpackage
