@@ -132,12 +132,18 @@ def print_quickstart(r) -> None:
         if row.error:
             t.add_row(row.target, row.precision, "-", "-", "-", "FAILED", "-")
             continue
+        if row.not_run:
+            t.add_row(row.target, row.precision, "-", "-", "-", fmt_parity(row.parity), "-")
+            continue
         t.add_row(row.target, row.precision, fmt_bytes(row.size_bytes), f"{row.p50_ms:.3f}", f"{row.p99_ms:.3f}",
                   fmt_parity(row.parity), f"{row.accuracy:.2%}")
     c.print(t)
     for row in r.rows:
         if row.error:
             click.echo(f"failed: {row.target} {row.precision}: {row.error}")
+    for row in r.rows:
+        if row.not_run:
+            click.echo(f"built, not run here: {row.target} {row.precision}: {row.not_run}")
     if r.unavailable:
         c.print("not built here:")
         for name, why in r.unavailable.items():

@@ -4,9 +4,10 @@ Portable part, built anywhere: model.onnx, the TensorRT-ready graph (fp32; fp16 
 activations with float32 I/O; int8 as explicit quantization: QDQ with symmetric s8 activations, zero
 point 0, per-channel s8 weights, float biases, from the shared range table), engine_config.json with
 the exact builder settings (precision flags, optimization profile for a dynamic batch, workspace limit
-from the profile) and build_engine.py, a standalone script that builds the engine from them. Here it is
-verified by running model.onnx with ONNX Runtime (the stand-in), and the manifest says the engine is
-not built.
+from the profile) and build_engine.py, a standalone script that builds the engine from them. compile
+checks model.onnx with ONNX Runtime (the stand-in) against the fp32 graph (manifest: stand_in_parity),
+and the manifest says the engine is not built; `load` then refuses (CannotRunHereError: the build records
+the engine's parity as not run here), so no benchmark ever times the stand-in as if it were TensorRT.
 
 Device part: `edgecompile device-build ARTIFACT` on a machine with TensorRT and an NVIDIA GPU builds
 model.engine (plus timing.cache and engine_info.json: GPU, compute capability, TensorRT version),
@@ -21,7 +22,9 @@ from pathlib import Path
 from edgecompile.backends.base import Backend, BackendInfo, CompileContext, CompileResult, Tolerance
 from edgecompile.core import flavor
 from edgecompile.core.options import BATCH, Option
-from edgecompile.errors import CalibrationError, UsageError
+from edgecompile.errors import CalibrationError, CannotRunHereError, UsageError
+
+VERIFY_SAMPLES = 16
 
 from edgecompile.backends.tensorrt.names import CONFIG, ENGINE, INFO, NOT_BUILT, ONNX_FILE, SCRIPT, TIMING_CACHE
 
@@ -72,8 +75,9 @@ class TensorRTBackend(Backend):
         import onnx
         import onnxruntime
 
+        from edgecompile.backends.tensorrt import stand_in
         from edgecompile.backends.tensorrt.engine_config import engine_config
-        from edgecompile.core.graph import io_specs
+        from edgecompile.core.graph import io_specs, seeded_inputs
 
         if ctx.precision not in self.info.precisions:
             raise UsageError(f"tensorrt has no precision '{ctx.precision}' (choose {', '.join(self.info.precisions)}).")
@@ -81,14 +85,16 @@ class TensorRTBackend(Backend):
         cfg = engine_config(ctx.precision, inputs, ctx.options, ONNX_FILE, ENGINE, TIMING_CACHE)
         model = _graph(ctx)
         model.producer_name, model.producer_version = "edgecompile", ""
+        samples = list(ctx.calib or [])[:VERIFY_SAMPLES] or seeded_inputs(ctx.model, VERIFY_SAMPLES)
+        checked = stand_in.check(ctx.model, model, samples, self.info.tolerances[ctx.precision],
+                                 f"{ctx.profile.name} {ctx.precision}")
         onnx.save(model, str(ctx.out_dir / ONNX_FILE))
         (ctx.out_dir / CONFIG).write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
         shutil.copyfile(Path(__file__).with_name(SCRIPT), ctx.out_dir / SCRIPT)
         versions = {"onnx": onnx.__version__, "onnxruntime (stand-in)": onnxruntime.__version__}
         if _trt_version():
             versions["tensorrt"] = _trt_version()
-        extra = {"engine": NOT_BUILT, "engine_config": cfg,
-                 "stand_in": "ONNX Runtime CPU runs model.onnx (the graph TensorRT parses)",
+        extra = {"engine": NOT_BUILT, "engine_config": cfg, "stand_in_parity": checked,
                  "finish_on_device": f"edgecompile device-build ARTIFACT  (or: python3 {SCRIPT})",
                  "graph": {"fp32": "float32", "fp16": "float16 weights and activations, float32 I/O",
                            "int8": "explicit QDQ (tensorrt flavor)"}[ctx.precision]}
@@ -96,12 +102,15 @@ class TensorRTBackend(Backend):
                              tool_versions=versions, extra=extra)
 
     def load(self, artifact):
-        from edgecompile.backends.tensorrt.runner import EngineRunner, StandInRunner, check_engine
+        from edgecompile.backends.tensorrt.runner import EngineRunner, check_engine
 
-        if (artifact.path / INFO).is_file():
-            check_engine(artifact.path, INFO, ENGINE)
-            return EngineRunner(artifact.file(ENGINE))
-        return StandInRunner(artifact.file(ONNX_FILE))
+        if not (artifact.path / INFO).is_file():
+            raise CannotRunHereError(
+                f"{artifact.target} {artifact.precision}: engine {NOT_BUILT}; model.onnx was checked with ONNX "
+                f"Runtime as the stand-in (stand_in_parity in the manifest). Finish it on the GPU machine: "
+                f"edgecompile device-build ARTIFACT")
+        check_engine(artifact.path, INFO, ENGINE)
+        return EngineRunner(artifact.file(ENGINE))
 
     def device_build(self, artifact) -> dict:
         """On the GPU machine: build the engine, check parity, complete the manifest."""

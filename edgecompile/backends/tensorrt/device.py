@@ -25,7 +25,7 @@ def device_build(artifact) -> dict:
     from edgecompile.artifact import hash_files, write_manifest
     from edgecompile.backends.tensorrt import build_engine
     from edgecompile.backends.tensorrt.names import CONFIG, ENGINE, INFO, ONNX_FILE, TIMING_CACHE
-    from edgecompile.backends.tensorrt.runner import EngineRunner, StandInRunner
+    from edgecompile.backends.tensorrt.runner import EngineRunner, OrtRunner
     from edgecompile.core.parity import compare, misses
     from edgecompile.core.tolerance import Tolerance
 
@@ -43,7 +43,7 @@ def device_build(artifact) -> dict:
         info = build_engine.build(artifact.path)
     except RuntimeError as e:
         raise CannotRunHereError(f"{artifact.path}: TensorRT {tensorrt.__version__} could not build the engine: {e}") from e
-    engine, ref = EngineRunner(artifact.file(ENGINE)), StandInRunner(artifact.file(ONNX_FILE))
+    engine, ref = EngineRunner(artifact.file(ENGINE)), OrtRunner(artifact.file(ONNX_FILE))
     tol = Tolerance(**artifact.manifest.get("tolerance", {}))
     dynamic = (artifact.manifest["backend_details"]["engine_config"] or {}).get("profile") is not None
     blocks = []

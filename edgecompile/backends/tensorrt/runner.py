@@ -1,5 +1,5 @@
-"""Running a tensorrt artifact: the engine where it was built for this GPU and TensorRT version,
-else ONNX Runtime on its TensorRT-ready ONNX (the stand-in used to verify the portable part)."""
+"""Running a tensorrt artifact: its engine, only on the GPU model and TensorRT version that built it;
+and ONNX Runtime on its model.onnx, the reference device-build checks the engine against."""
 from __future__ import annotations
 
 import hashlib
@@ -9,10 +9,8 @@ from pathlib import Path
 from edgecompile.errors import CannotRunHereError, EngineMismatchError
 
 
-class StandInRunner:
-    """ONNX Runtime CPU on model.onnx: the same graph TensorRT parses, run by the reference runtime."""
-
-    stand_in = True
+class OrtRunner:
+    """ONNX Runtime CPU on model.onnx: the same graph TensorRT parsed, run by the reference runtime."""
 
     def __init__(self, path: Path):
         import onnxruntime as ort
@@ -28,8 +26,6 @@ class StandInRunner:
 
 class EngineRunner:
     """A built engine through Polygraphy's TrtRunner (it owns the CUDA buffers and streams)."""
-
-    stand_in = False
 
     def __init__(self, engine: Path):
         from polygraphy.backend.trt import EngineFromBytes, TrtRunner
