@@ -7,12 +7,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT="${1:-/tmp/edgecompile-gpu}"
-MODEL="${EDGECOMPILE_MLPERF:-../shared/models/mlperf_tiny}/pretrainedResnet.tflite"
+MODEL="${EDGECOMPILE_MODELS:-../shared/models/mlperf_tiny}/pretrainedResnet.tflite"
 VENV="${EDGECOMPILE_GPU_VENV:-/tmp/edgecompile-gpu-venv}"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 nvidia-smi --query-gpu=name,compute_cap,driver_version --format=csv,noheader || { echo "no NVIDIA GPU/driver" >&2; exit 1; }
-[ -f "$MODEL" ] || { echo "missing $MODEL (set EDGECOMPILE_MLPERF to the mlperf_tiny folder)" >&2; exit 1; }
+[ -f "$MODEL" ] || { echo "missing $MODEL (set EDGECOMPILE_MODELS to the mlperf_tiny folder)" >&2; exit 1; }
 
 # Its own venv: TensorRT's wheels and their CUDA libraries stay out of any shared environment.
 python3 -m venv "$VENV"
