@@ -32,8 +32,8 @@ def fmt_bytes(n: int | None) -> str:
 def fmt_parity(p: dict | None) -> str:
     if not p:
         return "not verified"
-    if "skipped" in p:  # cross-compiled artifact: cannot run on this host
-        return "not run here (cross)"
+    if "skipped" in p:  # built for another machine (cross-compiled, Core ML, a GPU engine)
+        return "not run here"
     s = f"rel {p['max_rel_err']:.1e} cos {p['cosine']:.4f}"
     if p.get("top1_agreement") is not None:
         s += f" top1 {p['top1_agreement']:.2f}"
@@ -145,7 +145,7 @@ def print_quickstart(r) -> None:
             click.echo(f"failed: {row.target} {row.precision}: {row.error}")
     for row in r.rows:
         if row.not_run:
-            click.echo(f"built, not run here: {row.target} {row.precision}: {row.not_run}")
+            click.echo(f"built, not run here: {row.not_run}")  # the reason names target and precision
     if r.unavailable:
         c.print("not built here:")
         for name, why in r.unavailable.items():
