@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "targets": ("targets", "List backends and device profiles, and whether each is available here."),
     "device-build": ("device_build", "Finish an artifact on its device (tensorrt: build and check the engine)."),
     "bench": ("bench", "Measure artifacts: load time, latency percentiles, throughput, size."),
+    "serve": ("serve", "Serve artifacts over HTTP (KServe v2) with dynamic batching and Prometheus metrics."),
     "calibrate": ("calibrate", "Compute (and cache) the INT8 range table for a model and calibration data."),
     "quant-report": ("quant_report", "Per-layer SQNR of an INT8 artifact against its float graph."),
     "train": ("train", "Train an edge model (mlp, tinycnn, dscnn, mobilenet-tiny, resnet8)."),
