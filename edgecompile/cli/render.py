@@ -32,8 +32,8 @@ def fmt_bytes(n: int | None) -> str:
 def fmt_parity(p: dict | None) -> str:
     if not p:
         return "not verified"
-    if "skipped" in p:  # cross-compiled artifact: cannot run on this host
-        return "not run here (cross)"
+    if "skipped" in p:  # built for another machine (cross-compiled, Core ML, a GPU engine)
+        return "not run here"
     s = f"rel {p['max_rel_err']:.1e} cos {p['cosine']:.4f}"
     if p.get("top1_agreement") is not None:
         s += f" top1 {p['top1_agreement']:.2f}"
@@ -119,6 +119,9 @@ def print_quickstart(r) -> None:
         if row.error:
             t.add_row(row.target, row.precision, "-", "-", "-", "FAILED", "-")
             continue
+        if row.not_run:
+            t.add_row(row.target, row.precision, "-", "-", "-", fmt_parity(row.parity), "-")
+            continue
         t.add_row(row.target, row.precision, fmt_bytes(row.size_bytes), f"{row.p50_ms:.3f}",
                   f"{row.p99_ms:.3f}" if row.p99_ms is not None else "-",
                   fmt_parity(row.parity), f"{row.accuracy:.2%}")
@@ -126,6 +129,9 @@ def print_quickstart(r) -> None:
     for row in r.rows:
         if row.error:
             click.echo(f"failed: {row.target} {row.precision}: {row.error}")
+    for row in r.rows:
+        if row.not_run:
+            click.echo(f"built, not run here: {row.not_run}")  # the reason names target and precision
     if r.unavailable:
         c.print("not built here:")
         for name, why in r.unavailable.items():

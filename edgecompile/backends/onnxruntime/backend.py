@@ -10,6 +10,7 @@ from pathlib import Path
 from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, Option, SupportReport,
                                        Tolerance, UnsupportedNode)
 from edgecompile.core import flavor
+from edgecompile.core.options import BATCH
 from edgecompile.errors import CalibrationError, UsageError
 
 MODEL_FILE = "model.onnx"
@@ -52,6 +53,7 @@ class OnnxRuntimeBackend(Backend):
     )
     options = (Option("threads", int, None, "intra-op threads when loaded (default: ONNX Runtime's)", minimum=1),)
     int8_flavor = flavor.S8
+    options = (BATCH,)
 
     def available(self):
         try:

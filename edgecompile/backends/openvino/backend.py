@@ -16,6 +16,7 @@ import numpy as np
 from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, Option, SupportReport,
                                        Tolerance, UnsupportedNode)
 from edgecompile.core import flavor
+from edgecompile.core.options import BATCH
 from edgecompile.errors import CalibrationError, MissingExtraError, UsageError
 
 XML, BIN = "model.xml", "model.bin"
@@ -109,6 +110,7 @@ class OpenVinoBackend(Backend):
         Option("threads", int, None, "CPU plugin inference threads when loaded (default: the plugin's)", minimum=1),
         Option("int8_method", str, "qdq", "int8 from the shared range table (qdq) or NNCF's own PTQ (nncf)",
                choices=("qdq", "nncf")),
+        BATCH,
     )
     int8_flavor = flavor.U8  # its CPU plugin refuses signed int8 activations
 
