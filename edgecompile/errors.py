@@ -54,3 +54,7 @@ class CalibrationError(EdgeCompileError):
 
 class ToolError(EdgeCompileError):
     """An external program (compiler, emulator, converter, worker) is missing, hung or crashed."""
+
+
+class EngineMismatchError(CannotRunHereError):
+    """A device-specific engine (TensorRT) built on another GPU model or runtime version."""
