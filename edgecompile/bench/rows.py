@@ -73,7 +73,7 @@ def details(m: dict) -> list[str]:
     """Runner-specific figures, one line each, printed below the table."""
     lines = []
     tp = m.get("throughput") or {}
-    if tp.get("from_wall_ips"):
+    if tp.get("from_wall_ips") and tp.get("from_median_ips"):  # too few runs leave the median rate unset
         lines.append(f"throughput {tp['from_median_ips']:.0f}/s from the median, {tp['from_wall_ips']:.0f}/s from the "
                      f"wall time of {m['runs']} runs (batch {tp['batch']})")
     if m.get("peak_rss_bytes"):

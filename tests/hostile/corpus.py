@@ -24,7 +24,7 @@ OUTCOMES = ("clean", "exit-0", "traceback", "not-one-paragraph", "leftover", "co
 MATCH = {
     "onnx-nan-weights": "not finite", "onnx-inf-weights": "not finite", "onnx-constant-only": "computes nothing",
     "tampered-onnx": "changed since the build", "manifest-file-dotdot": "plain relative paths",
-    "module-sys-exit": "SystemExit", "remote-port-99999": "65535", "remote-no-known-hosts": "known_hosts",
+    "module-sys-exit": "SystemExit", "remote-port-99999": "65535",
     "out-force-foreign-folder": "did not write", "pt2-legacy-weights-pickle": "arbitrary code",
     "cli-c-prefix-unicode": "C identifier", "npz-zip-bomb": "EDGECOMPILE_MAX_BYTES", "pt-state-dict": "state dict",
     "c-qemu-unknown-machine": "evil-board",
