@@ -53,7 +53,7 @@ def build_bases(root: Path, env: dict) -> dict[str, Path]:
     for key, args in builds.items():
         out = root / f"base-{key}"
         proc = subprocess.run([sys.executable, "-m", "edgecompile", "build", str(root / "m.onnx"), *args, "-o", str(out)],
-                              capture_output=True, text=True, env=env, timeout=600)
+                              capture_output=True, text=True, env=env, timeout=600, cwd=root)  # cwd: no shadowing
         folders = [p for p in out.iterdir() if p.is_dir()] if out.is_dir() else []
         if proc.returncode == 0 and folders:
             bases[key] = folders[0]
