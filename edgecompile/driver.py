@@ -49,8 +49,10 @@ class BuildReport:
         return [Artifact.open(r.path) for r in self.results if r.ok]
 
 
-def plan(targets: list[str], precisions: list[str] | None) -> list[tuple[TargetProfile, str, bool]]:
-    """(profile, precision, explicit) for every requested build; 'all' expands to every backend."""
+def plan(targets: list[str], precisions: list[str] | None,
+         model_precision: str | None = None) -> list[tuple[TargetProfile, str, bool]]:
+    """(profile, precision, explicit) for every requested build; 'all' expands to every backend.
+    model_precision: what an already-quantized model is ("int8"); a named target defaults to it."""
     for p in precisions or ():
         if p not in PRECISIONS:
             raise UsageError(f"Unknown precision '{p}'. Choose from {', '.join(PRECISIONS)}.")
@@ -63,6 +65,8 @@ def plan(targets: list[str], precisions: list[str] | None) -> list[tuple[TargetP
         for prof in profiles:
             info = get_backend(prof.backend).info
             default = list(prof.precisions[:1] or ["fp32"]) if explicit else list(prof.precisions or info.precisions)
+            if explicit and model_precision in info.precisions:
+                default = [model_precision]
             wanted = precisions or default
             for p in wanted:
                 if p not in info.precisions:
@@ -111,7 +115,7 @@ def build_one(prof: TargetProfile, precision: str, loaded, norm, out_dir: Path, 
     final = out_dir / f"{prof.name}-{precision}"
     tol = backend.info.tolerances[precision]
     with staged(final, force) as stage:
-        ctx = CompileContext(norm.model, prof, precision, stage, calib, None, {**prof.options, **options})
+        ctx = CompileContext(norm.model, prof, precision, stage, calib, None, {**prof.options, **options}, loaded)
         # --- int8: range table + accuracy guard (edgecompile.quant, issue 3) ---
         qblock = None
         if int8 is not None and precision == "int8":
@@ -174,6 +178,8 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
     if prequantized:
         options = {**(options or {}), "prequantized": True}
         report.notes.append("the model is already quantized (QDQ): int8 builds use its own scales")
+        if not precisions:  # the default precision follows the model
+            jobs = plan(list(targets), None, "int8")
     feeds, calib_info = None, None
     if calib:
         feeds, calib_info = load_samples(calib, io_specs(norm.model)[0], calib_samples)

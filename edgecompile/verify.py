@@ -41,17 +41,17 @@ def to_layout(x: np.ndarray, src: str | None, dst: str | None) -> np.ndarray:
 def encode(x: np.ndarray, spec: TensorSpec, ref_layout: str | None = "NCHW") -> np.ndarray:
     """Reference-side float input -> what the artifact's caller passes (layout, quantization)."""
     x = to_layout(x, ref_layout if spec.layout else None, spec.layout)
-    if spec.scale is not None:
+    if spec.scale is not None and x.dtype.kind == "f":  # an integer sample is already quantized (int8 graph)
         info = np.iinfo(spec.dtype)
         q = np.round(x / spec.scale) + spec.zero_point
         return np.clip(q, info.min, info.max).astype(spec.dtype)
     return x.astype(spec.dtype)
 
 
-def decode(y: np.ndarray, spec: TensorSpec, ref_layout: str | None = "NCHW") -> np.ndarray:
-    """Artifact output -> float in the reference layout."""
+def decode(y: np.ndarray, spec: TensorSpec, ref_layout: str | None = "NCHW", dequantize: bool = True) -> np.ndarray:
+    """Artifact output -> float in the reference layout (quantized values as they are: dequantize=False)."""
     y = np.asarray(y)
-    if spec.scale is not None:
+    if spec.scale is not None and dequantize:
         y = (y.astype(np.float32) - spec.zero_point) * spec.scale
     return to_layout(y.astype(np.float32), spec.layout, ref_layout if spec.layout else None)
 
@@ -98,10 +98,11 @@ def graph_layouts(model) -> dict[str, str | None]:
 
 
 def run_batched(runner, specs: list[TensorSpec], samples: list[dict[str, np.ndarray]], out_specs: list[TensorSpec],
-                ref_layouts: dict[str, str | None] | None = None):
+                ref_layouts: dict[str, str | None] | None = None, quantized_ref: set[str] = frozenset()):
     """Run one sample at a time (artifacts have a fixed batch) and stack decoded float outputs.
 
     Samples are in the reference graph's layouts (`ref_layouts`, from graph_layouts; NCHW when omitted).
+    Outputs named in `quantized_ref` stay quantized: the reference itself (an int8 graph) gives integers.
     """
     lay = ref_layouts or {}
     outs: dict[str, list[np.ndarray]] = {s.name: [] for s in out_specs}
@@ -109,7 +110,7 @@ def run_batched(runner, specs: list[TensorSpec], samples: list[dict[str, np.ndar
         enc = {s.name: encode(feed[s.name], s, lay.get(s.name, "NCHW")) for s in specs}
         res = runner.run(enc)
         for s in out_specs:
-            outs[s.name].append(decode(res[s.name], s, lay.get(s.name, "NCHW")))
+            outs[s.name].append(decode(res[s.name], s, lay.get(s.name, "NCHW"), s.name not in quantized_ref))
     return {k: np.concatenate(v, axis=0) for k, v in outs.items()}
 
 
@@ -131,7 +132,7 @@ def verify(runner, inputs: list[TensorSpec], outputs: list[TensorSpec], ref: dic
            samples: list[dict[str, np.ndarray]], tol: Tolerance, label: str,
            ref_layouts: dict[str, str | None] | None = None) -> dict[str, Any]:
     """Compare; return the manifest's `parity` block, or raise ToleranceError naming the worst output."""
-    got = run_batched(runner, inputs, samples, outputs, ref_layouts)
+    got = run_batched(runner, inputs, samples, outputs, ref_layouts, {k for k, v in ref.items() if v.dtype.kind in "iu"})
     per = [compare(s.name, ref[s.name], got[s.name]) for s in outputs]
     failures = [(p, misses(p, tol)) for p in per]
     failures = [(p, m) for p, m in failures if m]

@@ -100,6 +100,7 @@ class CompileContext:
     calib: list[dict[str, np.ndarray]] | None = None  # representative inputs (NCHW, float), or None
     ranges: Any = None  # edgecompile.quant range table, when calibration ran
     options: dict[str, Any] = field(default_factory=dict)  # profile options merged with CLI options
+    source: Any = None  # the frontend's LoadedModel: a backend may keep the original file (a full-int8 .tflite)
 
 
 @dataclass

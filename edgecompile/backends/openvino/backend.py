@@ -149,7 +149,17 @@ class OpenVinoBackend(Backend):
         extra: dict = {"device": "CPU", "runtime_config": config}
         with tempfile.TemporaryDirectory() as tmp:
             src = _onnx_file(ctx.model, Path(tmp))
-            if ctx.precision == "int8":
+            if ctx.precision == "int8" and ctx.options.get("prequantized"):
+                import onnx
+
+                from edgecompile.quant.u8_activations import to_u8_activations
+
+                qdq = Path(tmp) / "qdq.onnx"
+                onnx.save(to_u8_activations(ctx.model), str(qdq))
+                ov_model = ov.convert_model(str(qdq))
+                extra["int8_ranges"] = "the source model's own scales (s8 activations shifted to u8)"
+                extra["int8_method"] = "prequantized"
+            elif ctx.precision == "int8":
                 method = str(ctx.options.get("int8_method", int8.DEFAULT_METHOD))
                 if method not in int8.METHODS:
                     raise UsageError(f"openvino option int8_method='{method}': choose {', '.join(int8.METHODS)}.")

@@ -98,12 +98,12 @@ class TvmBackend(Backend):
         if ctx.precision not in self.info.precisions:
             raise UsageError(f"tvm has no precision '{ctx.precision}' (choose {', '.join(self.info.precisions)}); "
                              f"its ONNX frontend runs int8 QDQ as float arithmetic.")
-        d = tgt.target_dict(ctx.options)
-        target = tgt.make_target(d)
-        fcompile, cc = tgt.cross_compiler(ctx.options, d)
         trials = int(ctx.options.get("tune_trials") or 0)
         if trials < 0:
             raise UsageError(f"--tune-trials must be >= 0, got {trials}.")
+        d = tgt.target_dict({**ctx.options, **({"num_cores": tgt.host_cores(ctx.options)} if trials else {})})
+        target = tgt.make_target(d)
+        fcompile, cc = tgt.cross_compiler(ctx.options, d)
         inputs, outputs = io_specs(ctx.model)
         mod = from_onnx(ctx.model, shape_dict={s.name: list(s.shape) for s in inputs})
         extra: dict = {"target": d, "entry": ENTRY, "library": LIBRARY, "input_order": [s.name for s in inputs],
@@ -120,7 +120,8 @@ class TvmBackend(Backend):
         if trials:
             from edgecompile.backends.tvm.tune import tune
 
-            mod, extra["tuning"] = tune(mod, target, d, trials, ctx.model.SerializeToString(), ctx.precision)
+            mod, extra["tuning"] = tune(mod, target, d, trials, ctx.model.SerializeToString(), ctx.precision,
+                                        {"conv_layout": layout})
         else:
             extra["tuning"] = None  # default schedules: see benchmarks/backends_latency.py for what that costs
         ex = tvm.compile(mod, target=target)
