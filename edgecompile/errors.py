@@ -50,3 +50,7 @@ class ArtifactError(EdgeCompileError):
 
 class CalibrationError(EdgeCompileError):
     """Calibration or evaluation data does not fit the model."""
+
+
+class InputError(EdgeCompileError, ValueError):
+    """Runner.run() got feeds whose names, shapes or dtypes are not the artifact's inputs."""

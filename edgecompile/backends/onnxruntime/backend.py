@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, SupportReport,
                                        TensorSpec, Tolerance, UnsupportedNode)
+from edgecompile.backends.runner_io import RunnerIO
 from edgecompile.errors import CalibrationError, UsageError
 
 MODEL_FILE = "model.onnx"
@@ -31,26 +34,70 @@ def io_specs(model) -> tuple[list[TensorSpec], list[TensorSpec]]:
         layout = ("NHWC" if vi.name in nhwc else "NCHW") if len(shape) == 4 else None
         return TensorSpec(vi.name, shape, dtype, layout)
 
-    return [spec(v) for v in model.graph.input if v.name not in inits], [spec(v) for v in model.graph.output]
+    ins = [spec(v) for v in model.graph.input if v.name not in inits]
+    outs = [spec(v) for v in model.graph.output]
+    return _with_scales(model, ins, "DequantizeLinear"), _with_scales(model, outs, "QuantizeLinear")
 
 
-def session(path: Path, optimize: bool = True):
+def _with_scales(model, specs: list[TensorSpec], op: str) -> list[TensorSpec]:
+    """Integer graph inputs (outputs) of a QDQ graph carry the scale of the DequantizeLinear reading
+    (QuantizeLinear writing) them, maybe through a Reshape or Transpose: what callers need to
+    quantize feeds and read results."""
+    from dataclasses import replace
+
+    from onnx import numpy_helper
+
+    inits = {t.name: t for t in model.graph.initializer}
+    producer = {o: n for n in model.graph.node for o in n.output}
+
+    def source(tensor: str) -> str:  # back through ops that move integers without arithmetic
+        while tensor in producer and producer[tensor].op_type in _MOVES:
+            tensor = producer[tensor].input[0]
+        return tensor
+
+    found = {}
+    for n in model.graph.node:
+        if n.op_type == op and n.input[1] in inits:
+            scale = numpy_helper.to_array(inits[n.input[1]])
+            zp = numpy_helper.to_array(inits[n.input[2]]) if len(n.input) > 2 and n.input[2] in inits else 0
+            if scale.size == 1:
+                key = source(n.input[0]) if op == "DequantizeLinear" else n.output[0]
+                found.setdefault(key, (float(scale.reshape(-1)[0]), int(np.asarray(zp).reshape(-1)[0])))
+    out = []
+    for s in specs:
+        key = s.name if op == "DequantizeLinear" else source(s.name)
+        if key in found and np.dtype(s.dtype).kind in "iu":
+            s = replace(s, scale=found[key][0], zero_point=found[key][1])
+        out.append(s)
+    return out
+
+
+_MOVES = {"Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze", "Identity"}
+
+
+def session(path: Path, optimize: bool = True, threads: int | None = None):
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
+    if threads:
+        opts.intra_op_num_threads = int(threads)
     if not optimize:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 
-class OrtRunner:
-    def __init__(self, path: Path):
-        self.sess = session(path)
+class OrtRunner(RunnerIO):
+    def __init__(self, path: Path, inputs, outputs, threads: int | None = None):
+        super().__init__(inputs, outputs)
+        self.sess = session(path, threads=threads)
         self.names = [o.name for o in self.sess.get_outputs()]
+        self._run = self.sess._sess.run  # the binding itself: the Python wrapper re-checks what check() did
+        self._opts = None
 
     def run(self, feeds):
-        return dict(zip(self.names, self.sess.run(self.names, feeds)))
+        self.check(feeds)
+        return dict(zip(self.names, self._run(self.names, feeds, self._opts)))
 
 
 class OnnxRuntimeBackend(Backend):
@@ -112,4 +159,5 @@ class OnnxRuntimeBackend(Backend):
         )
 
     def load(self, artifact):
-        return OrtRunner(artifact.file(MODEL_FILE))
+        threads = artifact.manifest.get("profile", {}).get("options", {}).get("threads")
+        return OrtRunner(artifact.file(MODEL_FILE), artifact.inputs, artifact.outputs, threads)

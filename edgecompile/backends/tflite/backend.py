@@ -159,7 +159,8 @@ class TFLiteBackend(Backend):
         from edgecompile.backends.tflite.runner import TFLiteRunner
 
         threads = artifact.manifest.get("profile", {}).get("options", {}).get("threads")
-        return TFLiteRunner(artifact.file(MODEL_FILE), artifact.manifest["backend_details"]["tensor_names"], threads)
+        return TFLiteRunner(artifact.file(MODEL_FILE), artifact.manifest["backend_details"]["tensor_names"],
+                            artifact.inputs, artifact.outputs, threads)
 
 
 def _convert(ctx: CompileContext, keep: set[str], variant: str) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, SupportReport,
                                        Tolerance, UnsupportedNode)
+from edgecompile.backends.runner_io import RunnerIO
 from edgecompile.errors import CannotRunHereError, MissingExtraError, UsageError
 
 LIBRARY = "model.so"
@@ -31,22 +32,24 @@ def _tvm():
     return tvm
 
 
-class TvmRunner:
-    def __init__(self, path, input_names: list[str], output_names: list[str]):
+class TvmRunner(RunnerIO):
+    def __init__(self, path, inputs, outputs, threads: int | None = None):
+        super().__init__(inputs, outputs)
         tvm = _tvm()
         from tvm import relax
 
+        if threads:  # the runtime's pool: set before the first call spawns it
+            tvm.get_global_func("runtime.config_threadpool")(1, int(threads))
         self.vm = relax.VirtualMachine(tvm.runtime.load_module(str(path)), tvm.cpu())
         self.main = self.vm[ENTRY]
         self.tensor = tvm.runtime.tensor
-        self.inputs, self.outputs = input_names, output_names
+        self._out_names = [s.name for s in self.outputs]
 
     def run(self, feeds):
-        import numpy as np
-
-        out = self.main(*[self.tensor(np.ascontiguousarray(feeds[n])) for n in self.inputs])
+        self.check(feeds)
+        out = self.main(*[self.tensor(feeds[s.name]) for s in self.inputs])
         outs = [out] if hasattr(out, "numpy") else list(out)  # one output: a tensor; several: a tuple
-        return {n: o.numpy() for n, o in zip(self.outputs, outs)}
+        return {n: o.numpy() for n, o in zip(self._out_names, outs)}
 
 
 class TvmBackend(Backend):
@@ -142,4 +145,5 @@ class TvmBackend(Backend):
             raise CannotRunHereError(
                 f"{artifact.target} {artifact.precision}: built for {d['mtriple']} ({d.get('mcpu')}); this host cannot run it. "
                 f"Copy {LIBRARY} to the device and load it with TVM's runtime there.")
-        return TvmRunner(artifact.file(LIBRARY), [s.name for s in artifact.inputs], [s.name for s in artifact.outputs])
+        threads = artifact.manifest.get("profile", {}).get("options", {}).get("threads")
+        return TvmRunner(artifact.file(LIBRARY), artifact.inputs, artifact.outputs, threads)

@@ -25,6 +25,7 @@ from edgecompile.errors import EdgeCompileError
 
 _PROBE = "import tvm; tvm.ir.save_json(tvm.tirx.IntImm('int32', 1))"
 WORKING_FFI = "0.1.14.post1"
+BUILD_TIMEOUT_S, RUN_TIMEOUT_S = 300, 120
 
 
 class TuningUnavailableError(EdgeCompileError):
@@ -98,10 +99,22 @@ def tune(mod, target, target_dict: dict, trials: int, model_bytes: bytes, precis
         preflight()
         work_dir.mkdir(parents=True, exist_ok=True)
         workers = max(1, min(2, os.cpu_count() or 1))
+        # generous timeouts: on a loaded machine one candidate's LLVM build took over the default 30 s,
+        # and a timed-out candidate is a lost trial
         db = ms.relax_integration.tune_relax(
             mod=fused, params={}, target=target, work_dir=str(work_dir), max_trials_global=trials,
-            num_trials_per_iter=min(32, trials), builder=ms.builder.LocalBuilder(max_workers=workers),
-            runner=ms.runner.LocalRunner())
+            num_trials_per_iter=min(32, trials),
+            builder=ms.builder.LocalBuilder(max_workers=workers, timeout_sec=BUILD_TIMEOUT_S),
+            runner=ms.runner.LocalRunner(timeout_sec=RUN_TIMEOUT_S))
+        if not _has_records(work_dir):
+            import shutil
+
+            shutil.rmtree(work_dir, ignore_errors=True)
+            raise TuningUnavailableError(f"tvm: MetaSchedule measured no valid schedule in {trials} trials (every "
+                                         f"candidate failed to build or run; see its logs); build without "
+                                         f"--tune-trials or with more trials.")
     with target, db, tvm.transform.PassContext(opt_level=3):
         tuned = relax.transform.MetaScheduleApplyDatabase()(fused)
-    return tuned, {"trials": trials, "cache_key": key, "reused_log": reused, "target": target_dict}
+    records = sum(1 for _ in (work_dir / "database_tuning_record.json").open())
+    return tuned, {"trials": trials, "cache_key": key, "reused_log": reused, "target": target_dict,
+                   "tuning_records": records}
