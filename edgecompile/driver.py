@@ -163,8 +163,18 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
           calib_samples: int | None = None, out: str | Path = "build", force: bool = False, verify: bool = True,
           input_shapes: dict | None = None, weights: str | None = None, options: dict | None = None,
           loaded=None, calib_method: str = "minmax", max_accuracy_drop: float | None = None,
-          eval_src: str | None = None, min_cosine: float | None = None) -> BuildReport:
-    """Build `model` for every target x precision. One failure does not stop the others."""
+          eval_src: str | None = None, min_cosine: float | None = None, progress=None) -> BuildReport:
+    """Build `model` for every target x precision. One failure does not stop the others.
+    progress(event, ...): "start" (profile, precision) and "end" (TargetResult) per target, for a live display."""
+    from edgecompile.auto import AUTO_TARGETS
+
+    if any(t in AUTO_TARGETS for t in targets):
+        from edgecompile.auto import build_auto
+
+        return build_auto(model, list(targets), precisions, calib=calib, out=out, force=force, verify=verify,
+                          options=options, loaded=loaded, max_accuracy_drop=max_accuracy_drop, eval_src=eval_src,
+                          progress=progress, calib_samples=calib_samples, input_shapes=input_shapes,
+                          weights=weights, calib_method=calib_method, min_cosine=min_cosine)
     from edgecompile import frontends
     from edgecompile.backends.onnxruntime.backend import io_specs
     from edgecompile.passes.pipeline import normalize, seeded_inputs
@@ -202,6 +212,8 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
     out_dir = Path(out)
     for prof, precision, explicit in jobs:
         started = time.perf_counter()
+        if progress:
+            progress("start", prof, precision)
         try:
             if not explicit and not get_backend(prof.backend).available()[0]:
                 report.results.append(TargetResult(prof.name, precision, prof.backend, skipped=True,
@@ -212,5 +224,7 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
         except EdgeCompileError as e:
             report.results.append(TargetResult(prof.name, precision, prof.backend, error=str(e)))
         report.results[-1].seconds = time.perf_counter() - started
+        if progress:
+            progress("end", report.results[-1])
     report.notes.extend(int8.notes if int8 else [])  # int8: table reuse, layers the guard kept in float
     return report

@@ -22,7 +22,8 @@ def collect() -> dict:
         backends[name] = {"available": ok, ("version" if ok else "reason"): why, "summary": b.info.summary,
                           "precisions": list(b.info.precisions), "extra": b.info.extra}
         status[name] = ok
-    prof = {p.name: {"backend": p.backend, "description": p.description, "available": status.get(p.backend, False),
+    prof = {p.name: {"backend": p.backend, "description": p.description,
+                     "available": status.get(p.backend, p.backend == "auto"),  # auto: whatever is available
                      "precisions": list(p.precisions), "budget": p.budget, "bench": p.bench.get("runner", "host"),
                      "file": p.path}
             for p in profiles().values()}

@@ -155,9 +155,10 @@ class OnnxRuntimeBackend(Backend):
             inputs=inputs,
             outputs=outputs,
             tool_versions={"onnxruntime": onnxruntime.__version__, "onnx": onnx.__version__},
-            extra={"graph_optimization": "ORT_ENABLE_EXTENDED (saved offline)"},
+            extra={"graph_optimization": "ORT_ENABLE_EXTENDED (saved offline)",
+                   "threads": int(ctx.options["threads"]) if ctx.options.get("threads") else None},
         )
 
     def load(self, artifact):
-        threads = artifact.manifest.get("profile", {}).get("options", {}).get("threads")
+        threads = (artifact.manifest.get("backend_details") or {}).get("threads")
         return OrtRunner(artifact.file(MODEL_FILE), artifact.inputs, artifact.outputs, threads)

@@ -139,6 +139,7 @@ class TFLiteBackend(Backend):
             "io_layout": io_layout,
             "tensor_names": names,
             "tflite_ops": dict(sorted(Counter(op.name for op in ops).items())),
+            "threads": int(ctx.options["threads"]) if ctx.options.get("threads") else None,
         }
         if ctx.precision == "int8" and original is not None:
             extra["tflite_io"] = io_type
@@ -158,7 +159,8 @@ class TFLiteBackend(Backend):
     def load(self, artifact):
         from edgecompile.backends.tflite.runner import TFLiteRunner
 
-        threads = artifact.manifest.get("profile", {}).get("options", {}).get("threads")
+        details = artifact.manifest["backend_details"]
+        threads = details.get("threads") or artifact.manifest.get("profile", {}).get("options", {}).get("threads")
         return TFLiteRunner(artifact.file(MODEL_FILE), artifact.manifest["backend_details"]["tensor_names"],
                             artifact.inputs, artifact.outputs, threads)
 

@@ -110,7 +110,8 @@ class TvmBackend(Backend):
         inputs, outputs = io_specs(ctx.model)
         mod = from_onnx(ctx.model, shape_dict={s.name: list(s.shape) for s in inputs})
         extra: dict = {"target": d, "entry": ENTRY, "library": LIBRARY, "input_order": [s.name for s in inputs],
-                       "runtime": f"TVM runtime {tvm.__version__} with the Relax VM"}
+                       "runtime": f"TVM runtime {tvm.__version__} with the Relax VM",
+                       "threads": int(ctx.options["threads"]) if ctx.options.get("threads") else None}
         layout = str(ctx.options.get("conv_layout", "NCHW")).upper()
         if layout not in ("NCHW", "NHWC"):
             raise UsageError(f"tvm option conv_layout='{layout}': choose NCHW or NHWC.")
@@ -145,5 +146,5 @@ class TvmBackend(Backend):
             raise CannotRunHereError(
                 f"{artifact.target} {artifact.precision}: built for {d['mtriple']} ({d.get('mcpu')}); this host cannot run it. "
                 f"Copy {LIBRARY} to the device and load it with TVM's runtime there.")
-        threads = artifact.manifest.get("profile", {}).get("options", {}).get("threads")
+        threads = (artifact.manifest.get("backend_details") or {}).get("threads")
         return TvmRunner(artifact.file(LIBRARY), artifact.inputs, artifact.outputs, threads)
