@@ -9,7 +9,7 @@ from edgecompile.cli.options import echo_json, input_shape_option, json_option, 
 @click.command("build")
 @model_argument
 @click.option("--target", "-t", "targets", multiple=True, required=True,
-              help="Backend, device profile or 'all' (repeatable).")
+              help="Backend, device profile, 'all', or 'auto' (the fastest verified artifact here; repeatable).")
 @click.option("--precision", "-p", "precisions", multiple=True, type=click.Choice(["fp32", "fp16", "int8"]),
               help="Precision (repeatable). Default: the profile's first, else fp32.")
 @click.option("--calib", help="Calibration data: .npy/.npz, image folder, calibration/*.toml, 'module:function', "
@@ -39,13 +39,13 @@ from edgecompile.cli.options import echo_json, input_shape_option, json_option, 
 def command(model, targets, precisions, calib, calib_samples, calib_method, max_accuracy_drop, eval_src, min_cosine,
             out, force, no_verify, io_layout, tune_trials, c_prefix, max_ram, max_flash, weights, input_shape, as_json):
     """Compile MODEL into one verified artifact folder per target and precision: OUT/<target>-<precision>/."""
+    from edgecompile.cli.render import build_progress, print_build_report
     from edgecompile.driver import build
-    from edgecompile.cli.render import print_build_report
 
     report = build(model, list(targets), list(precisions) or None, calib=calib, calib_samples=calib_samples,
                    out=out, force=force, verify=not no_verify, input_shapes=shapes(input_shape), weights=weights,
                    calib_method=calib_method, max_accuracy_drop=max_accuracy_drop, eval_src=eval_src,
-                   min_cosine=min_cosine, options={**({"io_layout": io_layout} if io_layout else {}),
+                   min_cosine=min_cosine, progress=build_progress(), options={**({"io_layout": io_layout} if io_layout else {}),
                                                    **({"tune_trials": tune_trials} if tune_trials else {}),
                                                    **{k: v for k, v in (("c_prefix", c_prefix), ("max_ram", max_ram),
                                                                         ("max_flash", max_flash)) if v}} or None)
