@@ -99,10 +99,11 @@ def one_file(src: Path, out: Path, runs: int, calib: str | None) -> dict:
     import edgecompile
     from edgecompile import frontends
     from edgecompile.artifact import Artifact
-    from edgecompile.driver import build
-    from edgecompile.passes.pipeline import seeded_inputs
+    from edgecompile.auto import build
+    from edgecompile.core.graph import seeded_inputs
     from edgecompile.quant.qdq import is_quantized
-    from edgecompile.verify import encode, graph_layouts
+    from edgecompile.core.graph import graph_layouts
+    from edgecompile.core.tensor import encode
 
     loaded = frontends.load(str(src))
     int8_src = is_quantized(loaded.model)

@@ -22,8 +22,9 @@ def main() -> None:
     import edgecompile
     from edgecompile.bench.interleave import interleaved
     from edgecompile.driver import build
-    from edgecompile.passes.pipeline import seeded_inputs
-    from edgecompile.verify import encode, graph_layouts
+    from edgecompile.core.graph import seeded_inputs
+    from edgecompile.core.graph import graph_layouts
+    from edgecompile.core.tensor import encode
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", default="kws,resnet8")

@@ -23,7 +23,7 @@ def one_model(name: str, trials: int, out: Path, runs: int) -> dict:
     import edgecompile
     from edgecompile.bench.interleave import interleaved
     from edgecompile.driver import build
-    from edgecompile.passes.pipeline import seeded_inputs
+    from edgecompile.core.graph import seeded_inputs
 
     src = str(MLPERF / MODELS[name])
     row: dict = {"model": name, "trials": trials}

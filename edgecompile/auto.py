@@ -51,6 +51,15 @@ def candidates(prequantized: bool, calib: str | None, precisions: list[str] | No
     return out
 
 
+def build(model: str, targets: list[str], precisions=None, **kwargs):
+    """driver.build, or build_auto when the targets name auto/host: the one entry the CLI and API call."""
+    from edgecompile import driver
+
+    if any(t in AUTO_TARGETS for t in targets):
+        return build_auto(model, list(targets), precisions, **kwargs)
+    return driver.build(model, list(targets), precisions, **kwargs)
+
+
 def build_auto(model: str, targets: list[str], precisions=None, calib=None, out="build", force=False,
                verify=True, options=None, loaded=None, max_accuracy_drop=None, eval_src=None, progress=None,
                **kwargs) -> AutoReport:
@@ -97,8 +106,9 @@ def rank(built: list[TargetResult], model, eval_src, max_drop) -> list[dict]:
     """Every candidate's p50 (one interleaved run), parity and accuracy; fastest eligible first."""
     from edgecompile.artifact import Artifact
     from edgecompile.bench.interleave import interleaved
-    from edgecompile.passes.pipeline import seeded_inputs
-    from edgecompile.verify import encode, graph_layouts
+    from edgecompile.core.graph import seeded_inputs
+    from edgecompile.core.graph import graph_layouts
+    from edgecompile.core.tensor import encode
 
     sample = seeded_inputs(model, 1)[0]
     layouts = graph_layouts(model)
@@ -129,7 +139,7 @@ def _parity_brief(p: dict | None) -> dict:
 
 
 def _eval_set(model, eval_src):
-    from edgecompile.backends.onnxruntime.backend import io_specs
+    from edgecompile.core.graph import io_specs
     from edgecompile.quant.evaldata import load_eval
 
     ev = load_eval(eval_src, io_specs(model)[0])

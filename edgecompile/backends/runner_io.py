@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from edgecompile.backends.base import TensorSpec
+from edgecompile.core.tensor import TensorSpec
 from edgecompile.errors import InputError
 
 

@@ -47,7 +47,7 @@ def build_shared(folder: Path, opt: str = "-O3") -> Path:
 
 class CRunner(RunnerIO):
     def __init__(self, folder: Path, manifest: dict):
-        from edgecompile.backends.base import TensorSpec
+        from edgecompile.core.tensor import TensorSpec
 
         details = manifest["backend_details"]
         super().__init__([TensorSpec.from_json(d) for d in manifest["inputs"]],

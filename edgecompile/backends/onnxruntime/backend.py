@@ -7,72 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, SupportReport,
-                                       TensorSpec, Tolerance, UnsupportedNode)
+                                       Tolerance, UnsupportedNode)
 from edgecompile.backends.runner_io import RunnerIO
+from edgecompile.core import flavor
+from edgecompile.core.options import Option
 from edgecompile.errors import CalibrationError, UsageError
 
 MODEL_FILE = "model.onnx"
-
-
-def io_specs(model) -> tuple[list[TensorSpec], list[TensorSpec]]:
-    """TensorSpecs of a graph's real inputs and outputs. 4-D tensors are NCHW by ONNX convention,
-    except those a TFLite import kept channels-last (marked in the graph's metadata)."""
-    from onnx import helper
-
-    from edgecompile.frontends.tflite import CHANNELS_LAST_KEY
-
-    inits = {t.name for t in model.graph.initializer}
-    nhwc = {n for p in model.metadata_props if p.key == CHANNELS_LAST_KEY for n in p.value.split(",") if n}
-
-    def spec(vi):
-        tt = vi.type.tensor_type
-        shape = tuple(d.dim_value for d in tt.shape.dim)
-        dtype = str(helper.tensor_dtype_to_np_dtype(tt.elem_type))
-        layout = ("NHWC" if vi.name in nhwc else "NCHW") if len(shape) == 4 else None
-        return TensorSpec(vi.name, shape, dtype, layout)
-
-    ins = [spec(v) for v in model.graph.input if v.name not in inits]
-    outs = [spec(v) for v in model.graph.output]
-    return _with_scales(model, ins, "DequantizeLinear"), _with_scales(model, outs, "QuantizeLinear")
-
-
-def _with_scales(model, specs: list[TensorSpec], op: str) -> list[TensorSpec]:
-    """Integer graph inputs (outputs) of a QDQ graph carry the scale of the DequantizeLinear reading
-    (QuantizeLinear writing) them, maybe through a Reshape or Transpose: what callers need to
-    quantize feeds and read results."""
-    from dataclasses import replace
-
-    from onnx import numpy_helper
-
-    inits = {t.name: t for t in model.graph.initializer}
-    producer = {o: n for n in model.graph.node for o in n.output}
-
-    def source(tensor: str) -> str:  # back through ops that move integers without arithmetic
-        while tensor in producer and producer[tensor].op_type in _MOVES:
-            tensor = producer[tensor].input[0]
-        return tensor
-
-    found = {}
-    for n in model.graph.node:
-        if n.op_type == op and n.input[1] in inits:
-            scale = numpy_helper.to_array(inits[n.input[1]])
-            zp = numpy_helper.to_array(inits[n.input[2]]) if len(n.input) > 2 and n.input[2] in inits else 0
-            if scale.size == 1:
-                key = source(n.input[0]) if op == "DequantizeLinear" else n.output[0]
-                found.setdefault(key, (float(scale.reshape(-1)[0]), int(np.asarray(zp).reshape(-1)[0])))
-    out = []
-    for s in specs:
-        key = s.name if op == "DequantizeLinear" else source(s.name)
-        if key in found and np.dtype(s.dtype).kind in "iu":
-            s = replace(s, scale=found[key][0], zero_point=found[key][1])
-        out.append(s)
-    return out
-
-
-_MOVES = {"Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze", "Identity"}
 
 
 def session(path: Path, optimize: bool = True, threads: int | None = None):
@@ -93,11 +35,10 @@ class OrtRunner(RunnerIO):
         self.sess = session(path, threads=threads)
         self.names = [o.name for o in self.sess.get_outputs()]
         self._run = self.sess._sess.run  # the binding itself: the Python wrapper re-checks what check() did
-        self._opts = None
 
     def run(self, feeds):
         self.check(feeds)
-        return dict(zip(self.names, self._run(self.names, feeds, self._opts)))
+        return dict(zip(self.names, self._run(self.names, feeds, None)))
 
 
 class OnnxRuntimeBackend(Backend):
@@ -114,6 +55,9 @@ class OnnxRuntimeBackend(Backend):
             "int8": Tolerance(min_cosine=0.98, min_top1=0.85),
         },
     )
+    int8_flavor = flavor.S8
+    options = (Option("threads", int, None, "intra-op threads of the session (default: host profile's, else ORT's)",
+                      minimum=1),)
 
     def available(self):
         try:
@@ -141,7 +85,7 @@ class OnnxRuntimeBackend(Backend):
 
         if ctx.precision not in self.info.precisions:
             raise UsageError(f"onnxruntime has no precision '{ctx.precision}' (choose {', '.join(self.info.precisions)}).")
-        if ctx.precision == "int8" and not ctx.calib and not ctx.options.get("prequantized"):
+        if ctx.precision == "int8" and not ctx.calib and not ctx.prequantized:
             raise CalibrationError("onnxruntime int8 needs calibration data: pass --calib (a .npy/.npz, 'digits', or 'random').")
         model = {"fp32": prec.as_fp32, "fp16": prec.as_fp16, "int8": prec.as_int8}[ctx.precision](ctx)
         out = ctx.out_dir / MODEL_FILE
@@ -149,16 +93,17 @@ class OnnxRuntimeBackend(Backend):
         import onnx
         import onnxruntime
 
+        from edgecompile.core.graph import io_specs
+
         inputs, outputs = io_specs(model)  # ORT's saved graph drops metadata; the interface is unchanged
         return CompileResult(
             files=[MODEL_FILE],
             inputs=inputs,
             outputs=outputs,
             tool_versions={"onnxruntime": onnxruntime.__version__, "onnx": onnx.__version__},
-            extra={"graph_optimization": "ORT_ENABLE_EXTENDED (saved offline)",
-                   "threads": int(ctx.options["threads"]) if ctx.options.get("threads") else None},
+            extra={"graph_optimization": "ORT_ENABLE_EXTENDED (saved offline)"},
         )
 
     def load(self, artifact):
-        threads = (artifact.manifest.get("backend_details") or {}).get("threads")
+        threads = artifact.manifest.get("options", {}).get("threads")
         return OrtRunner(artifact.file(MODEL_FILE), artifact.inputs, artifact.outputs, threads)

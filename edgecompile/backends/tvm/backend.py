@@ -14,7 +14,7 @@ float, slower and no smaller in compute than fp32.
 """
 from __future__ import annotations
 
-from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, SupportReport,
+from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, Option, SupportReport,
                                        Tolerance, UnsupportedNode)
 from edgecompile.backends.runner_io import RunnerIO
 from edgecompile.errors import CannotRunHereError, MissingExtraError, UsageError
@@ -67,6 +67,16 @@ class TvmBackend(Backend):
         },
         default_profile="x86-64-tvm",
     )
+    options = (
+        Option("mcpu", str, None, "LLVM CPU; unset or 'native' = the building host's CPU"),
+        Option("mtriple", str, None, "LLVM target triple for a cross build, e.g. aarch64-linux-gnu"),
+        Option("num_cores", int, None, "cores the schedules (and MetaSchedule tuning) may use", minimum=1),
+        Option("cross_compiler", str, None, "C compiler that links a cross build (default <mtriple>-gcc)"),
+        Option("conv_layout", str, "NCHW", "internal convolution layout (graph I/O unchanged)", choices=("NCHW", "NHWC")),
+        Option("tune_trials", int, 0, "MetaSchedule tuning trials (0 = off); the tuning log is cached by model hash",
+               flag="--tune-trials", minimum=0),
+        Option("threads", int, None, "runtime thread-pool size (default: host profile's, else TVM's)", minimum=1),
+    )
 
     def available(self):
         try:
@@ -91,7 +101,7 @@ class TvmBackend(Backend):
         return report
 
     def compile(self, ctx: CompileContext) -> CompileResult:
-        from edgecompile.backends.onnxruntime.backend import io_specs
+        from edgecompile.core.graph import io_specs
         from edgecompile.backends.tvm import target as tgt
 
         tvm = _tvm()
@@ -101,20 +111,15 @@ class TvmBackend(Backend):
         if ctx.precision not in self.info.precisions:
             raise UsageError(f"tvm has no precision '{ctx.precision}' (choose {', '.join(self.info.precisions)}); "
                              f"its ONNX frontend runs int8 QDQ as float arithmetic.")
-        trials = int(ctx.options.get("tune_trials") or 0)
-        if trials < 0:
-            raise UsageError(f"--tune-trials must be >= 0, got {trials}.")
+        trials = ctx.options.get("tune_trials", 0)
         d = tgt.target_dict({**ctx.options, **({"num_cores": tgt.host_cores(ctx.options)} if trials else {})})
         target = tgt.make_target(d)
         fcompile, cc = tgt.cross_compiler(ctx.options, d)
         inputs, outputs = io_specs(ctx.model)
         mod = from_onnx(ctx.model, shape_dict={s.name: list(s.shape) for s in inputs})
         extra: dict = {"target": d, "entry": ENTRY, "library": LIBRARY, "input_order": [s.name for s in inputs],
-                       "runtime": f"TVM runtime {tvm.__version__} with the Relax VM",
-                       "threads": int(ctx.options["threads"]) if ctx.options.get("threads") else None}
-        layout = str(ctx.options.get("conv_layout", "NCHW")).upper()
-        if layout not in ("NCHW", "NHWC"):
-            raise UsageError(f"tvm option conv_layout='{layout}': choose NCHW or NHWC.")
+                       "runtime": f"TVM runtime {tvm.__version__} with the Relax VM"}
+        layout = ctx.options.get("conv_layout", "NCHW")
         if layout == "NHWC":  # untuned default schedules: channels-last + HWIO weights vectorize better
             mod = relax.transform.ConvertLayout({"relax.nn.conv2d": ["NHWC", "HWIO"]})(mod)
         extra["conv_layout"] = layout
@@ -146,5 +151,5 @@ class TvmBackend(Backend):
             raise CannotRunHereError(
                 f"{artifact.target} {artifact.precision}: built for {d['mtriple']} ({d.get('mcpu')}); this host cannot run it. "
                 f"Copy {LIBRARY} to the device and load it with TVM's runtime there.")
-        threads = (artifact.manifest.get("backend_details") or {}).get("threads")
+        threads = artifact.manifest.get("options", {}).get("threads")
         return TvmRunner(artifact.file(LIBRARY), artifact.inputs, artifact.outputs, threads)
