@@ -34,20 +34,24 @@ def host_profile():
     return resolve("host")
 
 
-def candidates(prequantized: bool, calib: str | None, precisions: list[str] | None) -> list[tuple[str, list[str]]]:
-    """(backend, precisions) for every host candidate installed here."""
-    from edgecompile.backends import get_backend
+def candidates(prequantized: bool, calib: str | None, precisions: list[str] | None) -> list[tuple[str, str, list[str]]]:
+    """(target, backend, precisions) for every host candidate installed here."""
+    from edgecompile.backends import get_backend, implemented
+    from edgecompile.targets import resolve
 
     out = []
     for name in host_profile().options.get("candidates", ()):
-        b = get_backend(name)
+        prof = resolve(name)
+        if prof.backend not in implemented():
+            continue
+        b = get_backend(prof.backend)
         if not b.available()[0]:
             continue
         # an already-quantized model's float builds are its QDQ graph simulated in float: never faster
         ps = [p for p in b.info.precisions if (precisions is None or p in precisions)
               and (p == "int8" if prequantized else (p != "int8" or calib))]
         if ps:
-            out.append((name, ps))
+            out.append((name, prof.backend, ps))
     return out
 
 
@@ -76,14 +80,14 @@ def build_auto(model: str, targets: list[str], precisions=None, calib=None, out=
     out = Path(out)
     threads = host_profile().options.get("threads", {})
     report = AutoReport(loaded.source, None)
-    for backend, ps in candidates(prequantized, calib, list(precisions) if precisions else None):
-        opts = {**({"threads": threads[backend]} if backend in threads else {}), **(options or {})}
+    for target, backend, ps in candidates(prequantized, calib, list(precisions) if precisions else None):
+        opts = {**({f"{backend}.threads": threads[backend]} if backend in threads else {}), **(options or {})}
         try:
-            sub = build(model, [backend], ps, calib=calib, out=out / "candidates", force=force, verify=True,
+            sub = build(model, [target], ps, calib=calib, out=out / "candidates", force=force, verify=True,
                         options=opts, loaded=loaded, max_accuracy_drop=max_accuracy_drop, eval_src=eval_src,
                         progress=progress, **kwargs)
         except EdgeCompileError as e:  # e.g. this backend's int8 cannot keep layers float: others may
-            report.results.extend(TargetResult(backend, p, backend, error=str(e)) for p in ps)
+            report.results.extend(TargetResult(target, p, backend, error=str(e)) for p in ps)
             continue
         report.normalized = sub.normalized
         report.results.extend(sub.results)
