@@ -39,7 +39,7 @@ def command(model, targets, precisions, calib, calib_samples, calib_method, max_
     report = build(model, list(targets), list(precisions) or None, calib=calib, calib_samples=calib_samples,
                    out=out, force=force, verify=not no_verify, input_shapes=shapes(input_shape), weights=weights,
                    calib_method=calib_method, max_accuracy_drop=max_accuracy_drop, eval_src=eval_src,
-                   min_cosine=min_cosine, progress=build_progress(), options=collect(backend_flags))
+                   min_cosine=min_cosine, progress=None if as_json else build_progress(), options=collect(backend_flags))
     if as_json:
         echo_json({"source": report.source, "notes": report.notes, "ok": report.ok,
                    "results": [{"target": r.target, "precision": r.precision, "backend": r.backend,
