@@ -60,3 +60,17 @@ def test_runners_agree_through_quantize_helpers(kws_int8):
     # tflite (its own kernels), openvino (u8 shifted) and onnxruntime (QDQ) agree to a couple of LSB
     for backend, y in outs.items():
         assert np.max(np.abs(y - outs["tflite"])) <= 2 / 256 + 1e-6, backend
+
+
+def test_runners_refuse_float_or_misshapen_int8_feeds(kws_int8):
+    import edgecompile
+    from edgecompile.errors import InputError
+
+    _, results = kws_int8
+    for backend, r in results.items():
+        runner = edgecompile.load(r.path)
+        x = np.zeros((1, 49, 10, 1), np.float32)
+        with pytest.raises(InputError, match="quantize_inputs"):
+            runner.run({"input_1": x})
+        with pytest.raises(InputError, match="int8"):
+            runner.run({"input_1": x[0].astype(np.int8)})
