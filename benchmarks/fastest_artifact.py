@@ -126,12 +126,13 @@ def one_file(src: Path, out: Path, runs: int, calib: str | None) -> dict:
     from edgecompile.bench.interleave import interleaved
 
     lat = {k: round(v["p50"], 2) for k, v in interleaved(calls, runs=runs, rounds=20).items()}
+    print(json.dumps({"file": src.name, "p50_us": lat, "ranking": rep.ranking}), flush=True)
     stock = {k: v for k, v in lat.items() if k.startswith("stock:")}
     ours = {k: v for k, v in lat.items() if k.startswith("run:")}
     best_stock, best_ours = min(stock, key=stock.get), min(ours, key=ours.get)
     overhead = {k[4:]: {"run_us": v, "bare_us": lat[f"bare:{k[4:]}"], "ratio": round(v / lat[f"bare:{k[4:]}"], 3),
                         "within_bound": v - lat[f"bare:{k[4:]}"] <= max(0.05 * lat[f"bare:{k[4:]}"], 0.5)}
-                for k in ours if f"bare:{k[4:]}" in lat}
+                for k, v in ours.items() if f"bare:{k[4:]}" in lat}
     return {"file": src.name, "p50_us": lat, "fastest_stock": best_stock, "fastest_edgecompile": best_ours,
             "ratio": round(stock[best_stock] / ours[best_ours], 3), "auto_picked": rep.picked and
             f"{rep.ranking[0]['target']}-{rep.ranking[0]['precision']}",

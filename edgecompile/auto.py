@@ -48,7 +48,7 @@ def candidates(prequantized: bool, calib: str | None, precisions: list[str] | No
         if not b.available()[0]:
             continue
         # an already-quantized model's float builds are its QDQ graph simulated in float: never faster
-        ps = [p for p in b.info.precisions if (precisions is None or p in precisions)
+        ps = [p for p in (prof.precisions or b.info.precisions) if (precisions is None or p in precisions)
               and (p == "int8" if prequantized else (p != "int8" or calib))]
         if ps:
             out.append((name, prof.backend, ps))

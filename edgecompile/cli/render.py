@@ -115,7 +115,9 @@ def print_build_report(report) -> None:
             click.echo(f"{r.target}-{r.precision}: {r.path}")
     for r in report.results:
         if r.error:  # plain echo: a paragraph the user may copy from, never re-wrapped
-            click.echo(f"{'skipped' if r.skipped else 'failed'}: {r.target} {r.precision}: {r.error}")
+            label = f"{r.target} {r.precision}"
+            text = r.error.removeprefix(f"{label}: ").removeprefix(f"{r.target}: ")
+            click.echo(f"{'skipped' if r.skipped else 'failed'}: {label}: {text}")
 
 
 def print_ranking(ranking: list[dict]) -> None:
