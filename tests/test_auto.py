@@ -24,7 +24,7 @@ def test_auto_keeps_the_fastest_verified_candidate_and_prints_the_ranking(tiny_o
     cand = json.loads((out / "candidates" / manifest["auto"]["picked"] / "manifest.json").read_text())
     assert cand["files"] == manifest["files"]
     assert "picked" in res.output and str(out / "auto") in res.output
-    assert "building onnxruntime fp32" in res.output  # progress lines, as targets start
+    assert "building onnxruntime-cpu fp32" in res.output  # progress lines, as targets start
 
 
 def test_auto_does_not_combine_with_other_targets(tiny_onnx, tmp_path):
