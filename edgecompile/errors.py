@@ -54,3 +54,7 @@ class CalibrationError(EdgeCompileError):
 
 class InputError(EdgeCompileError, ValueError):
     """Runner.run() got feeds whose names, shapes or dtypes are not the artifact's inputs."""
+
+
+class EngineMismatchError(CannotRunHereError):
+    """A device-specific engine (TensorRT) built on another GPU model or runtime version."""

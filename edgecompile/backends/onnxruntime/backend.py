@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, SupportReport,
+from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, Option, SupportReport,
                                        Tolerance, UnsupportedNode)
 from edgecompile.backends.runner_io import RunnerIO
 from edgecompile.core import flavor
-from edgecompile.core.options import Option
+from edgecompile.core.options import BATCH
 from edgecompile.errors import CalibrationError, UsageError
 
 MODEL_FILE = "model.onnx"
@@ -23,7 +23,7 @@ def session(path: Path, optimize: bool = True, threads: int | None = None):
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
     if threads:
-        opts.intra_op_num_threads = int(threads)
+        opts.intra_op_num_threads = threads
     if not optimize:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
@@ -55,9 +55,9 @@ class OnnxRuntimeBackend(Backend):
             "int8": Tolerance(min_cosine=0.98, min_top1=0.85),
         },
     )
+    options = (Option("threads", int, None, "intra-op threads when loaded (default: ONNX Runtime's)", minimum=1),
+               BATCH)
     int8_flavor = flavor.S8
-    options = (Option("threads", int, None, "intra-op threads of the session (default: host profile's, else ORT's)",
-                      minimum=1),)
 
     def available(self):
         try:
@@ -105,5 +105,5 @@ class OnnxRuntimeBackend(Backend):
         )
 
     def load(self, artifact):
-        threads = artifact.manifest.get("options", {}).get("threads")
-        return OrtRunner(artifact.file(MODEL_FILE), artifact.inputs, artifact.outputs, threads)
+        return OrtRunner(artifact.file(MODEL_FILE), artifact.inputs, artifact.outputs,
+                         artifact.manifest.get("options", {}).get("threads"))

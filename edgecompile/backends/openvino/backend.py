@@ -17,6 +17,7 @@ from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, Com
                                        Tolerance, UnsupportedNode)
 from edgecompile.backends.runner_io import RunnerIO
 from edgecompile.core import flavor
+from edgecompile.core.options import BATCH
 from edgecompile.errors import CalibrationError, MissingExtraError, UsageError
 
 XML, BIN = "model.xml", "model.bin"
@@ -84,8 +85,6 @@ def runtime_config(precision: str, options: dict) -> dict[str, str]:
         if precision == "fp32" and inf != "f32":
             raise UsageError("openvino fp32 artifacts compute in f32; drop inference_precision or build fp16.")
         config["INFERENCE_PRECISION_HINT"] = inf
-    if options.get("threads"):
-        config["INFERENCE_NUM_THREADS"] = str(int(options["threads"]))
     if "num_streams" in options:
         config["NUM_STREAMS"] = str(options["num_streams"])
     return config
@@ -114,10 +113,10 @@ class OpenVinoBackend(Backend):
         Option("inference_precision", str, None, "plugin math precision (fp32 artifacts always use f32)",
                choices=PRECISION_HINTS),
         Option("num_streams", int, None, "CPU plugin streams (default: the hint decides)", minimum=1),
-        Option("threads", int, None, "CPU plugin inference threads (default: host profile's, else the plugin's)",
-               minimum=1),
+        Option("threads", int, None, "CPU plugin inference threads when loaded (default: the plugin's)", minimum=1),
         Option("int8_method", str, "qdq", "int8 from the shared range table (qdq) or NNCF's own PTQ (nncf)",
                choices=("qdq", "nncf")),
+        BATCH,
     )
     int8_flavor = flavor.U8  # its CPU plugin refuses signed int8 activations
 
@@ -215,4 +214,7 @@ class OpenVinoBackend(Backend):
     def load(self, artifact):
         details = artifact.manifest.get("backend_details") or {}
         config = details.get("runtime_config") or runtime_config(artifact.precision, {})
+        threads = artifact.manifest.get("options", {}).get("threads")
+        if threads:
+            config = {**config, "INFERENCE_NUM_THREADS": str(threads)}
         return OvRunner(artifact.file(XML), config, artifact.inputs, artifact.outputs, details.get("device", "CPU"))
