@@ -53,7 +53,7 @@ class CBackend(Backend):
         return check_by_op_table(self.info.name, model, SUPPORTED)
 
     def graph_for(self, ctx: CompileContext):
-        from edgecompile.backends.c.lower import is_qdq
+        from edgecompile.backends.c.lowering.common import is_qdq
 
         if is_qdq(ctx.model):
             if ctx.precision != "int8":

@@ -122,3 +122,8 @@ def logical_strides(t: Tensor) -> list[int]:
     for k, p in enumerate(t.perm):
         out[p] = st[k]
     return out
+
+
+def pad4(dims, fill):
+    """dims padded at the front to 4 (the C kernels' 4-D loops)."""
+    return [fill] * (4 - len(dims)) + list(dims)

@@ -6,45 +6,20 @@ Every ONNX value maps to one of:
   ("dq", name)     the float view of an int8 IR tensor (a DequantizeLinear output)
   ("pending", p)   a float result of a compute op in a QDQ graph, waiting for its QuantizeLinear
 Float nodes whose inputs are "dq" values become pending; the QuantizeLinear that closes them
-emits one integer kernel (lower_qdq.py). In fp32 graphs float nodes lower directly (lower_fp32.py).
+emits one integer kernel (lowering/qdq.py). In fp32 graphs float nodes lower directly. Either way the
+op's family module (lowering/<family>.py, found through the registry in lowering/__init__.py) builds its IR.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from edgecompile.backends.c import lowering
 from edgecompile.backends.c.ir import Graph, identity
+from edgecompile.backends.c.lowering import qdq
+from edgecompile.backends.c.lowering.common import QConst, attrs_of, is_qdq
 from edgecompile.errors import UnsupportedOpError
 
 VIEW_OPS = {"Reshape", "Flatten", "Squeeze", "Unsqueeze"}
-
-
-@dataclass
-class QConst:
-    """A quantized initializer behind a DequantizeLinear: real = scale * (q - zp) along `axis`."""
-
-    q: np.ndarray
-    scale: np.ndarray
-    zp: np.ndarray
-    axis: int
-
-    def real(self) -> np.ndarray:
-        shape = [1] * self.q.ndim
-        if self.scale.size > 1:
-            shape[self.axis] = -1
-        s, z = self.scale.reshape(shape), self.zp.reshape(shape).astype(np.float32)
-        return ((self.q.astype(np.float32) - z) * s).astype(np.float32)
-
-
-def attrs_of(node) -> dict:
-    from onnx import helper
-
-    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
-
-
-def is_qdq(model) -> bool:
-    return any(n.op_type in ("QuantizeLinear", "DequantizeLinear") for n in model.graph.node)
 
 
 class Lowering:
@@ -212,8 +187,6 @@ class Lowering:
 
     # ---- the walk ---------------------------------------------------------------------------
     def run(self) -> Graph:
-        from edgecompile.backends.c import lower_fp32, lower_qdq
-
         self.inputs()
         for node in self.model.graph.node:
             if node.op_type == "Constant":
@@ -224,9 +197,10 @@ class Lowering:
             if self.lower_view(node):
                 continue
             if self.qdq:
-                lower_qdq.lower(self, node)
+                qdq.lower(self, node)
             else:
-                lower_fp32.lower(self, node)
+                family = lowering.fp32(node.op_type, node.name or "<unnamed>")
+                self.values[node.output[0]] = ("t", family(self, node, self.shape(node.output[0])))
         self.outputs()
         return self.g
 

@@ -1,7 +1,6 @@
 """A layout change (or a copy to the caller's output): a strided gather (kernels/copy.c)."""
 
-from edgecompile.backends.c.ir import ITEMSIZE, logical_strides
-from edgecompile.backends.c.lower_fp32 import pad4
+from edgecompile.backends.c.ir import ITEMSIZE, logical_strides, pad4
 
 
 def emit(e, op, i) -> str:
