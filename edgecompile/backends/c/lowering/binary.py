@@ -7,7 +7,7 @@ from edgecompile.backends.c import fixedpoint as fx
 from edgecompile.backends.c import limits
 from edgecompile.backends.c.ir import identity, pad4
 from edgecompile.backends.c.lowering import BINARY
-from edgecompile.backends.c.lowering.common import binary_operand
+from edgecompile.backends.c.lowering.common import QConst, binary_operand
 
 
 def fp32(low, node, y_shape) -> str:
@@ -31,14 +31,19 @@ def fp32(low, node, y_shape) -> str:
 
 
 def int8(low, p, qnode, y_shape, s, z, act) -> str:
+    """TFLite's int8 Add; an operand may be a per-tensor int8 constant (QConst), stored as int8 data."""
     g = low.g
-    a_t, b_t = (g.tensors[n] for n in p.inputs)
-    first = p.inputs[0] if a_t.shape == tuple(y_shape) else p.inputs[1]
+    names = [n for n in p.inputs if isinstance(n, str)]
+    quant = [(float(n.scale[0]), int(n.zp[0])) if isinstance(n, QConst) else (g.tensors[n].scale, g.tensors[n].zp)
+             for n in p.inputs]
+    first = next((n for n in names if g.tensors[n].shape == tuple(y_shape)), names[0])
     y = g.tensor(qnode.output[0], y_shape, "int8", g.tensors[first].perm, s, z)
-    strides = [binary_operand(low, n, y)[2] for n in p.inputs]
-    prm = fx.add_params(a_t.scale, b_t.scale, s)
+    operands = [binary_operand(low, n.q if isinstance(n, QConst) else n, y) for n in p.inputs]
+    prm = fx.add_params(quant[0][0], quant[1][0], s)
     limits.multiplier_shift(p.node.name or p.node.op_type, [prm["s1"], prm["s2"], prm["so"]])
-    op_ = g.add("binary", list(p.inputs), [y.name], p.node.name, dtype="int8", fn="+", consts=[None, None],
-                strides=strides, dims=pad4(y.stored, 1), q=prm, offs=(-a_t.zp, -b_t.zp), out_zp=z, act=act)
-    op_.inplace = a_t.shape == tuple(y_shape) and a_t.perm == y.perm
+    op_ = g.add("binary", names, [y.name], p.node.name, dtype="int8", fn="+", consts=[o[1] for o in operands],
+                strides=[o[2] for o in operands], dims=pad4(y.stored, 1), q=prm, offs=(-quant[0][1], -quant[1][1]),
+                out_zp=z, act=act)
+    op_.inplace = isinstance(p.inputs[0], str) and g.tensors[p.inputs[0]].shape == tuple(y_shape) \
+        and g.tensors[p.inputs[0]].perm == y.perm
     return y.name

@@ -44,8 +44,13 @@ def int8(low, p, qnode, y_shape, s, z, act) -> str:
     n = rows.shape[0]
     w_axis_is_n = (w.axis % 2 == (0 if trans else 1))
     ws = np.broadcast_to(w.scale if (w.scale.size == 1 or w_axis_is_n) else w.scale[:1], (n,))
+    alpha, beta = (float(a.get("alpha", 1.0)), float(a.get("beta", 1.0))) if node.op_type == "Gemm" else (1.0, 1.0)
     if node.op_type == "Gemm" and len(node.input) > 2:
         p.bias = low.values[node.input[2]][1]
+    if (alpha, beta) != (1.0, 1.0):  # Gemm's alpha scales the weights' real values, beta the bias
+        ws = ws.astype(np.float64) * alpha
+        if p.bias is not None:
+            p.bias = (p.bias.real() if isinstance(p.bias, QConst) else np.asarray(p.bias, np.float32)) * np.float32(beta)
     bias = bias_int32(low, node, p.bias, xt.scale, ws, n)
     mult, shift = zip(*[fx.conv_multiplier(xt.scale, ws[c], s) for c in range(n)])
     where = node.name or node.op_type

@@ -75,6 +75,10 @@ def _fuse(low, node, vals) -> bool:
     return True
 
 
+def _int8_tensor_const(v) -> bool:
+    return isinstance(v, QConst) and v.q.dtype == np.int8 and v.scale.size == 1 and v.zp.size == 1
+
+
 def lower(low, node):
     op = node.op_type
     vals = [low.values.get(i, (None, None)) if i else (None, None) for i in node.input]
@@ -95,8 +99,10 @@ def lower(low, node):
     acts = [v[1] for v in vals if v[0] == "dq"]
     if kind in ("conv", "dense", "pool", "softmax") and (vals[0][0] != "dq"):
         low.fail(node, "its input must come from a DequantizeLinear")
-    if kind == "add" and len(acts) != 2:
-        low.fail(node, "int8 Add needs two dequantized int8 inputs")
+    if kind == "add":
+        acts = [v[1] for v in vals if v[0] == "dq" or (v[0] == "const" and _int8_tensor_const(v[1]))]
+        if len(acts) != 2 or not any(v[0] == "dq" for v in vals):
+            low.fail(node, "int8 Add needs dequantized int8 inputs (one may be a per-tensor int8 constant)")
     if kind == "concat" and len(acts) != len(vals):
         low.fail(node, "int8 Concat needs all inputs dequantized int8")
     low.values[node.output[0]] = ("pending", Pending(kind, node, acts))
