@@ -18,8 +18,8 @@ SUPPORTED = {"Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Max", "Min",
              "LeakyRelu", "HardSigmoid", "HardSwish", "Elu", "Neg", "Abs", "Exp", "Sqrt", "MaxPool", "AveragePool",
              "GlobalAveragePool", "GlobalMaxPool", "ReduceMean", "Reshape", "Flatten", "Squeeze", "Unsqueeze",
              "Transpose", "Concat", "Pad", "Softmax", "QuantizeLinear", "DequantizeLinear", "Constant"}
-# element-wise arithmetic other than Add, and Pad, have float kernels only
-FP32_ONLY = {"Sub", "Mul", "Div", "Max", "Min", "Pad"}
+# element-wise arithmetic other than Add has float kernels only
+FP32_ONLY = {"Sub", "Mul", "Div", "Max", "Min"}
 
 
 def _gcc_version() -> str | None:

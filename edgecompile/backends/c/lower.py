@@ -177,13 +177,20 @@ class Lowering:
                 raise UnsupportedOpError(f"c: graph output '{vi.name}' is not computed by a supported kernel "
                                          f"(a float result in a QDQ graph must end in QuantizeLinear/DequantizeLinear).")
             name = self.g.need(val, identity(len(self.g.tensors[val].shape)))
-            if name in self.g.inputs or name in self.g.outputs or any(o.kind == "alias" and o.outputs[0] == name and o.inputs[0] in self.g.inputs
-                                            for o in self.g.ops):
+            taken = {self._storage(n) for n in self.g.inputs + self.g.outputs}
+            if self._storage(name) in taken:  # the caller's buffers are distinct: this output gets its own copy
                 out = self.g.like(name)
                 self.g.add("copy", [name], [out.name], source="output copy")
                 name = out.name
             self.g.tensors[name].onnx_name = vi.name
             self.g.outputs.append(name)
+
+    def _storage(self, name: str) -> str:
+        """The tensor whose buffer `name` is a view of (itself when it is no view)."""
+        source = {o.outputs[0]: o.inputs[0] for o in self.g.ops if o.kind == "alias"}
+        while name in source:
+            name = source[name]
+        return name
 
     # ---- the walk ---------------------------------------------------------------------------
     def run(self) -> Graph:

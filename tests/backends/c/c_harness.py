@@ -41,10 +41,11 @@ def _weight_axis(node) -> int:
     return 0 if node.op_type == "Gemm" and trans else 1
 
 
-def qdq_wrap(model, feeds: list[dict]):
+def qdq_wrap(model, feeds: list[dict], every_tensor: bool = False):
     """The canonical QDQ form of a float model, as an int8 .tflite imports: every activation through
     QuantizeLinear/DequantizeLinear (minmax ranges over `feeds`; Softmax out at 1/256, -128), weights
-    per-channel symmetric int8, biases int32 in accumulator units. Other constants stay float."""
+    per-channel symmetric int8, biases int32 in accumulator units. Other constants stay float.
+    every_tensor: every computed tensor is a graph output (for per-kernel checks, see cut)."""
     import onnx
     from onnx import helper, numpy_helper
 
@@ -86,14 +87,25 @@ def qdq_wrap(model, feeds: list[dict]):
                               numpy_helper.from_array(np.zeros(bs.size, np.int32), f"{n.name}_bz")]
                 nodes.append(helper.make_node("DequantizeLinear", [f"{n.name}_bq", f"{n.name}_bs", f"{n.name}_bz"], [f"{n.name}_b"], axis=0))
                 ins[2] = f"{n.name}_b"
+        if n.op_type in ("Add", "Sub", "Mul", "Div", "Max", "Min"):  # constant operands: per-tensor int8 too
+            for k, name in enumerate(n.input):
+                if name in inits:
+                    c = inits[name].astype(np.float32)
+                    sc, zp = _act_qparams(float(c.min()), float(c.max()))
+                    cq = np.clip(np.round(c / sc) + zp, -128, 127).astype(np.int8)
+                    new_inits += [numpy_helper.from_array(cq, f"{name}_cq"), numpy_helper.from_array(np.array(sc), f"{name}_cs"),
+                                  numpy_helper.from_array(np.array(zp), f"{name}_cz")]
+                    nodes.append(helper.make_node("DequantizeLinear", [f"{name}_cq", f"{name}_cs", f"{name}_cz"], [f"{name}_cdq"]))
+                    ins[k] = f"{name}_cdq"
         nodes.append(helper.make_node(n.op_type, ins, list(n.output), name=n.name, **{a.name: helper.get_attribute_value(a) for a in n.attribute}))
     for a in qp:  # every activation: a = DQ(Q(a)), read through the DQ
         nodes.append(helper.make_node("QuantizeLinear", [a, f"{a}_s", f"{a}_z"], [f"{a}_q"]))
         nodes.append(helper.make_node("DequantizeLinear", [f"{a}_q", f"{a}_s", f"{a}_z"], [f"{a}_dq"]))
-    kept = [t for t in model.graph.initializer if not any(t.name in n.input[1:3] for n in model.graph.node
-                                                          if n.op_type in ("Conv", "Gemm", "MatMul"))]
-    outs = [helper.make_tensor_value_info(f"{o.name}_dq", onnx.TensorProto.FLOAT,
-                                          [d.dim_value for d in o.type.tensor_type.shape.dim]) for o in model.graph.output]
+    replaced = {i for n in model.graph.node for i in (n.input[1:3] if n.op_type in ("Conv", "Gemm", "MatMul") else
+                                                      n.input if n.op_type in ("Add", "Sub", "Mul", "Div", "Max", "Min") else [])}
+    kept = [t for t in model.graph.initializer if t.name not in replaced]
+    names = [o for n in model.graph.node for o in n.output] if every_tensor else [o.name for o in model.graph.output]
+    outs = [helper.make_empty_tensor_value_info(f"{o}_dq") for o in names]
     g = helper.make_graph(nodes, "qdq", list(model.graph.input), outs, kept + new_inits)
     out = helper.make_model(g, opset_imports=list(model.opset_import))
     out.ir_version = model.ir_version
@@ -103,6 +115,24 @@ def qdq_wrap(model, feeds: list[dict]):
     del out.graph.node[:]
     out.graph.node.extend(ordered)
     return out
+
+
+def cut(qdq, computed: list[str]):
+    """qdq_wrap's model where the DequantizeLinear of each computed tensor reads a new int8 input `<name>_c`
+    and the outputs are the QuantizeLinear results `<name>_q`: ORT then runs each kernel on the C code's own
+    int8 inputs (no error carried over from earlier kernels)."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    m = onnx.ModelProto()
+    m.CopyFrom(qdq)
+    for n in m.graph.node:
+        if n.op_type == "DequantizeLinear" and n.input[0][:-2] in computed and n.input[0].endswith("_q"):
+            n.input[0] = n.input[0][:-2] + "_c"
+    m.graph.input.extend(helper.make_tensor_value_info(f"{a}_c", TensorProto.INT8, None) for a in computed)
+    del m.graph.output[:]
+    m.graph.output.extend(helper.make_empty_tensor_value_info(f"{a}_q") for a in computed)
+    return m
 
 
 class CModel:

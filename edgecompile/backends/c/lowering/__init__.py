@@ -16,7 +16,7 @@ FP32 = {"Conv": "conv", "Gemm": "dense", "MatMul": "dense", "Softmax": "softmax"
         **{op: "binary" for op in BINARY}, **{op: "unary" for op in UNARY}, **{op: "pool" for op in POOLS}}
 # int8: the kind of a pending float computation (lowering/qdq.py) -> the family that emits its integer kernel
 INT8 = {"conv": "conv", "dense": "dense", "add": "binary", "pool": "pool", "softmax": "softmax", "concat": "concat",
-        "unary": "unary"}
+        "unary": "unary", "pad": "pad"}
 
 
 def _family(name: str):

@@ -36,8 +36,8 @@ def int8(low, p, qnode, y_shape, s, z, act) -> str:
     names = [n for n in p.inputs if isinstance(n, str)]
     quant = [(float(n.scale[0]), int(n.zp[0])) if isinstance(n, QConst) else (g.tensors[n].scale, g.tensors[n].zp)
              for n in p.inputs]
-    first = next((n for n in names if g.tensors[n].shape == tuple(y_shape)), names[0])
-    y = g.tensor(qnode.output[0], y_shape, "int8", g.tensors[first].perm, s, z)
+    first = next((n for n in names if g.tensors[n].shape == tuple(y_shape)), None)  # none: both broadcast
+    y = g.tensor(qnode.output[0], y_shape, "int8", g.tensors[first].perm if first else identity(len(y_shape)), s, z)
     operands = [binary_operand(low, n.q if isinstance(n, QConst) else n, y) for n in p.inputs]
     prm = fx.add_params(quant[0][0], quant[1][0], s)
     limits.multiplier_shift(p.node.name or p.node.op_type, [prm["s1"], prm["s2"], prm["so"]])

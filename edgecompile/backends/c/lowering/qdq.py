@@ -16,6 +16,7 @@ from edgecompile.backends.c import lowering
 from edgecompile.backends.c.lowering.common import Pending, QConst, attrs_of, same_quant
 
 KINDS = {"Conv": "conv", "Gemm": "dense", "MatMul": "dense", "Add": "add", "Softmax": "softmax", "Concat": "concat",
+         "Pad": "pad",
          **{op: "pool" for op in lowering.POOLS}}
 
 
@@ -97,7 +98,7 @@ def lower(low, node):
     if kind is None:
         low.fail(node, "the c backend has no int8 kernel for this op")
     acts = [v[1] for v in vals if v[0] == "dq"]
-    if kind in ("conv", "dense", "pool", "softmax") and (vals[0][0] != "dq"):
+    if kind in ("conv", "dense", "pool", "softmax", "pad") and (vals[0][0] != "dq"):
         low.fail(node, "its input must come from a DequantizeLinear")
     if kind == "add":
         acts = [v[1] for v in vals if v[0] == "dq" or (v[0] == "const" and _int8_tensor_const(v[1]))]
