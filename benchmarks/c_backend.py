@@ -21,7 +21,7 @@ TFLM_ARENA = {"kws_ref_model.tflite": 24272, "pretrainedResnet_quant.tflite": 55
 
 def measure(name: str, simd: bool, out: Path, profile: bool = False) -> dict:
     from edgecompile.artifact import Artifact
-    from edgecompile.bench.qemu import bench
+    from edgecompile.backends.c.qemu import bench
     from edgecompile.driver import build
 
     r = build(str(MODELS / name), ["cortex-m4"], ["int8"], calib="random", out=out, force=True,
@@ -30,7 +30,7 @@ def measure(name: str, simd: bool, out: Path, profile: bool = False) -> dict:
         raise SystemExit(f"{name}: {r.error}")
     art = Artifact.open(r.path)
     d = art.manifest["backend_details"]
-    m = bench(art, runs=3, warmup=1, profile=profile)
+    m = bench(art, runs=3, warmup=1, settings=art.manifest["profile"]["bench"], profile=profile)
     for la in m.get("layers", []):
         print(f"  step {la['step']:3d} {la['kind']:8s} {la['source'][:40]:40s} {la['macs']:>9,d} MAC "
               f"{la['instructions']:>11,d} instr {la['macs_per_instruction'] or 0:6.3f} MAC/instr")

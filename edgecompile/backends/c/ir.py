@@ -127,3 +127,20 @@ def logical_strides(t: Tensor) -> list[int]:
 def pad4(dims, fill):
     """dims padded at the front to 4 (the C kernels' 4-D loops)."""
     return [fill] * (4 - len(dims)) + list(dims)
+
+
+@dataclass
+class QConst:
+    """A quantized initializer behind a DequantizeLinear: real = scale * (q - zp) along `axis`."""
+
+    q: np.ndarray
+    scale: np.ndarray
+    zp: np.ndarray
+    axis: int
+
+    def real(self) -> np.ndarray:
+        shape = [1] * self.q.ndim
+        if self.scale.size > 1:
+            shape[self.axis] = -1
+        s, z = self.scale.reshape(shape), self.zp.reshape(shape).astype(np.float32)
+        return ((self.q.astype(np.float32) - z) * s).astype(np.float32)

@@ -1,11 +1,9 @@
 """The C backend's kernels are real C files: each compiles on its own with the strict flags for the host and
 for a Cortex-M4 (and a Cortex-M0+, no DSP extension); the variant table names every file and only files that
-exist; the backend's Python has no import cycle."""
+exist. (No import cycles: tests/core/test_import_graph.py.)"""
 from __future__ import annotations
 
-import ast
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -39,38 +37,3 @@ def test_variant_table_matches_the_files():
         text = k.text()
         for sym in k.symbols:
             assert sym in text, (key, sym)
-
-
-def _imports(path: Path, package: str) -> set[str]:
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(package):
-            found.add(node.module)
-            found.update(f"{node.module}.{a.name}" for a in node.names)
-        elif isinstance(node, ast.Import):
-            found.update(a.name for a in node.names if a.name.startswith(package))
-    return found
-
-
-def test_backend_has_no_import_cycle():
-    root = REPO / "edgecompile" / "backends" / "c"
-    package = "edgecompile.backends.c"
-    modules = {}
-    for p in root.rglob("*.py"):
-        parts = p.relative_to(REPO).with_suffix("").parts
-        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-        modules[name] = p
-    graph = {m: {d for d in _imports(p, package) if d in modules and d != m} for m, p in modules.items()}
-    state: dict[str, int] = {}
-
-    def visit(m, path):
-        state[m] = 1
-        for d in graph[m]:
-            assert state.get(d) != 1, " -> ".join(path + [d])
-            if d not in state:
-                visit(d, path + [d])
-        state[m] = 2
-
-    for m in graph:
-        if m not in state:
-            visit(m, [m])

@@ -5,9 +5,10 @@ import numpy as np
 
 from edgecompile.backends.c import fixedpoint as fx
 from edgecompile.backends.c import limits
+from edgecompile.backends.c.ir import QConst
 from edgecompile.backends.c.ir import identity, pad4
 from edgecompile.backends.c.lowering import BINARY
-from edgecompile.backends.c.lowering.common import QConst, binary_operand
+from edgecompile.backends.c.lowering.common import binary_operand
 
 
 def fp32(low, node, y_shape) -> str:

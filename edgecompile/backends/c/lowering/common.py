@@ -9,23 +9,6 @@ from edgecompile.backends.c.ir import logical_strides, pad4
 
 
 @dataclass
-class QConst:
-    """A quantized initializer behind a DequantizeLinear: real = scale * (q - zp) along `axis`."""
-
-    q: np.ndarray
-    scale: np.ndarray
-    zp: np.ndarray
-    axis: int
-
-    def real(self) -> np.ndarray:
-        shape = [1] * self.q.ndim
-        if self.scale.size > 1:
-            shape[self.axis] = -1
-        s, z = self.scale.reshape(shape), self.zp.reshape(shape).astype(np.float32)
-        return ((self.q.astype(np.float32) - z) * s).astype(np.float32)
-
-
-@dataclass
 class Pending:
     """A float computation of a QDQ graph waiting for the QuantizeLinear that closes it (lowering/qdq.py)."""
 
@@ -35,12 +18,6 @@ class Pending:
     act: tuple = (None,)  # ("relu",) or ("clip", lo, hi) fused before the QuantizeLinear
     bias: object = None  # MatMul + Add(bias)
     chain: list = field(default_factory=list)  # extra float element-wise nodes (LUT path)
-
-
-def attrs_of(node) -> dict:
-    from onnx import helper
-
-    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
 
 
 def is_qdq(model) -> bool:

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from edgecompile.backends.c.lowering.common import Pending, attrs_of, computed, same_quant
+from edgecompile.backends.c.lowering.common import Pending, computed, same_quant
 from edgecompile.backends.c.lowering.lut import lut
+from edgecompile.core.graph import attrs_of
 
 
 def concat(low, node, names, y_shape, dtype, scale=None, zp=None) -> str:

@@ -6,9 +6,11 @@ import numpy as np
 
 from edgecompile.backends.c import fixedpoint as fx
 from edgecompile.backends.c import limits
+from edgecompile.backends.c.ir import QConst
 from edgecompile.backends.c.ir import identity
-from edgecompile.backends.c.lowering.common import QConst, attrs_of, computed
+from edgecompile.backends.c.lowering.common import computed
 from edgecompile.backends.c.lowering.quant import bias_int32
+from edgecompile.core.graph import attrs_of
 
 
 def fp32(low, node, y_shape) -> str:

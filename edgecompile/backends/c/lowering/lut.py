@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from edgecompile.backends.c.lowering.common import attrs_of
+from edgecompile.core.graph import attrs_of
 
 
 def _table_model(low, p, x_scale, x_zp, s, z):

@@ -4,8 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from edgecompile.backends.c.ir import pad4
-from edgecompile.backends.c.lowering.common import Pending, attrs_of, computed, same_quant
+from edgecompile.backends.c.lowering.common import Pending, computed, same_quant
 from edgecompile.backends.c.lowering.lut import lut
+from edgecompile.core.graph import attrs_of
 
 
 def fp32(low, node, y_shape) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 from edgecompile.backends.c import fixedpoint as fx
 from edgecompile.backends.c import limits
 from edgecompile.backends.c.ir import NHWC
-from edgecompile.backends.c.lowering.common import attrs_of, computed
+from edgecompile.backends.c.lowering.common import computed
+from edgecompile.core.graph import attrs_of
 
 GLOBAL = ("GlobalAveragePool", "GlobalMaxPool", "ReduceMean")
 

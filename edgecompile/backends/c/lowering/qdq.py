@@ -13,7 +13,9 @@ import numpy as np
 
 from edgecompile.backends.c import fixedpoint as fx
 from edgecompile.backends.c import lowering
-from edgecompile.backends.c.lowering.common import Pending, QConst, attrs_of, same_quant
+from edgecompile.backends.c.ir import QConst
+from edgecompile.backends.c.lowering.common import Pending, same_quant
+from edgecompile.core.graph import attrs_of
 
 KINDS = {"Conv": "conv", "Gemm": "dense", "MatMul": "dense", "Add": "add", "Softmax": "softmax", "Concat": "concat",
          "Pad": "pad",

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from edgecompile.backends.c import limits
-from edgecompile.backends.c.lowering.common import QConst
+from edgecompile.backends.c.ir import QConst
 
 
 def bias_int32(low, node, v, in_scale, ws, n) -> np.ndarray:

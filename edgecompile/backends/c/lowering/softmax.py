@@ -3,7 +3,8 @@ output at 1/256 with zero point -128)."""
 from __future__ import annotations
 
 from edgecompile.backends.c import fixedpoint as fx
-from edgecompile.backends.c.lowering.common import attrs_of, computed
+from edgecompile.backends.c.lowering.common import computed
+from edgecompile.core.graph import attrs_of
 
 
 def _last(low, node, x) -> str:

@@ -1,8 +1,9 @@
 """Element-wise activations -> `unary` (float) or a 256-entry table (int8, lowering/lut.py)."""
 from __future__ import annotations
 
-from edgecompile.backends.c.lowering.common import attrs_of, computed
+from edgecompile.backends.c.lowering.common import computed
 from edgecompile.backends.c.lowering.lut import lut
+from edgecompile.core.graph import attrs_of
 
 
 def fp32(low, node, y_shape) -> str:

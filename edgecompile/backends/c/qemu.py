@@ -18,17 +18,25 @@ from pathlib import Path
 import numpy as np
 
 from edgecompile.backends.c import toolchain
-from edgecompile.errors import EdgeCompileError, MissingExtraError
+from edgecompile.errors import EdgeCompileError, MissingExtraError, UsageError
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "backends" / "c" / "templates" / "cortex_m"
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates" / "cortex_m"
 CALIB_ITERS = 1_000_000
-# machine -> memory map of the code and data RAMs the linker script uses
-MACHINES = {
-    "mps2-an386": {"cpu": "cortex-m4", "flash_origin": "0x00000000", "ram_origin": "0x20000000"},
-    "mps2-an385": {"cpu": "cortex-m3", "flash_origin": "0x00000000", "ram_origin": "0x20000000"},
-    "mps2-an500": {"cpu": "cortex-m7", "flash_origin": "0x00000000", "ram_origin": "0x20000000"},
-    "mps2-an505": {"cpu": "cortex-m33", "flash_origin": "0x10000000", "ram_origin": "0x38000000"},
-}
+BOARD_KEYS = ("cpu", "flash_origin", "ram_origin")
+
+
+def board(machine: str, settings: dict) -> dict:
+    """The board's memory map: the profile's [bench] settings over boards.toml's entry."""
+    import tomllib
+
+    known = tomllib.loads((HERE / "boards.toml").read_text())
+    mem = {**known.get(machine, {}), **{k: v for k, v in settings.items() if k in BOARD_KEYS and v}}
+    missing = [k for k in BOARD_KEYS if k not in mem]
+    if missing:
+        raise UsageError(f"The qemu runner does not know the board '{machine}' (known: {', '.join(known)}); "
+                         f"give {', '.join(missing)} in the profile's [bench] table.")
+    return mem
 
 
 def tools() -> tuple[str, str, str]:
@@ -70,16 +78,16 @@ def cpu_flags(options: dict) -> list[str]:
 
 
 def build_firmware(artifact, work: Path, runs: int, warmup: int, machine: str, x: np.ndarray,
-                   profile: bool = False) -> tuple[Path, dict]:
+                   profile: bool = False, settings: dict | None = None) -> tuple[Path, dict]:
     cc, size, _ = tools()
-    mem = MACHINES[machine]
-    bench = artifact.manifest.get("profile", {}).get("bench", {})
+    bench = settings if settings is not None else artifact.manifest.get("profile", {}).get("bench", {})
+    mem = board(machine, bench)
     (work / "link.ld").write_text((TEMPLATES / "link.ld.in").read_text().format(
         machine=machine, flash_origin=bench.get("flash_origin", mem["flash_origin"]),
         flash_length=bench.get("flash_length", "0x00400000"), ram_origin=bench.get("ram_origin", mem["ram_origin"]),
         ram_length=bench.get("ram_length", "0x00400000")))
     write_sample_header(work / "sample.h", artifact, x, runs, warmup)
-    options = artifact.manifest.get("profile", {}).get("options", {}) or {}
+    options = artifact.manifest.get("options") or {}
     flags = [*cpu_flags(options), options.get("opt", "-O2"), "-ffp-contract=off", "-ffunction-sections", "-fdata-sections"]
     if profile:  # per-layer SysTick marks (the ticks are summed over all runs)
         prefix = artifact.manifest["backend_details"]["prefix"]
@@ -124,18 +132,16 @@ def run_qemu(elf: Path, machine: str, timeout: float = 300) -> tuple[dict, float
     return vals, wall
 
 
-def bench(artifact, runs: int, warmup: int, profile: bool = False) -> dict:
-    """Metrics of one C artifact on the emulated Cortex-M named by its profile's [bench] machine."""
+def bench(artifact, runs: int, warmup: int, settings: dict, profile: bool = False) -> dict:
+    """Metrics of one C artifact on the emulated Cortex-M its [bench] settings name."""
     from edgecompile.bench.stats import latency_summary
 
-    if artifact.backend != "c":
-        raise EdgeCompileError(f"The qemu runner runs C artifacts; {artifact.path} is a {artifact.backend} artifact.")
-    machine = artifact.manifest.get("profile", {}).get("bench", {}).get("machine", "mps2-an386")
+    machine = settings.get("machine") or "mps2-an386"
     runs, warmup = max(1, min(runs, 20)), max(0, min(warmup, 2))  # instruction counts are deterministic
     x = sample_input(artifact.manifest["inputs"][0])
     t = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="ec-qemu-") as tmp:
-        elf, model_size = build_firmware(artifact, Path(tmp), runs, warmup, machine, x, profile)
+        elf, model_size = build_firmware(artifact, Path(tmp), runs, warmup, machine, x, profile, settings)
         load_ms = (time.perf_counter() - t) * 1e3
         vals, wall = run_qemu(elf, machine)
     per_tick = vals["calib_instructions"] / max(vals["calib_ticks"], 1)
@@ -155,7 +161,7 @@ def bench(artifact, runs: int, warmup: int, profile: bool = False) -> dict:
             n_l = round(vals["layer_ticks"].get(step, 0) * per_tick / calls)
             layers.append({"step": step, "kind": kind, "source": source, "macs": lmacs, "instructions": n_l,
                            "macs_per_instruction": lmacs / n_l if n_l else None})
-    clock_hz = float(artifact.manifest.get("profile", {}).get("bench", {}).get("clock_hz", 1e9))
+    clock_hz = float(settings.get("clock_hz") or 1e9)
     return {
         "runner": "qemu",
         "machine": machine,
