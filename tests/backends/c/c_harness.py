@@ -105,7 +105,7 @@ def qdq_wrap(model, feeds: list[dict], every_tensor: bool = False):
                                                       n.input if n.op_type in ("Add", "Sub", "Mul", "Div", "Max", "Min") else [])}
     kept = [t for t in model.graph.initializer if t.name not in replaced]
     names = [o for n in model.graph.node for o in n.output] if every_tensor else [o.name for o in model.graph.output]
-    outs = [helper.make_empty_tensor_value_info(f"{o}_dq") for o in names]
+    outs = [helper.make_tensor_value_info(f"{o}_dq", onnx.TensorProto.FLOAT, None) for o in names]
     g = helper.make_graph(nodes, "qdq", list(model.graph.input), outs, kept + new_inits)
     out = helper.make_model(g, opset_imports=list(model.opset_import))
     out.ir_version = model.ir_version
@@ -114,7 +114,7 @@ def qdq_wrap(model, feeds: list[dict], every_tensor: bool = False):
     ordered = topological(out)
     del out.graph.node[:]
     out.graph.node.extend(ordered)
-    return out
+    return onnx.shape_inference.infer_shapes(out)
 
 
 def cut(qdq, computed: list[str]):

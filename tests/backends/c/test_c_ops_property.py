@@ -22,7 +22,7 @@ from backends.c.c_harness import CModel, ort_run, qdq_wrap, rel_err
 
 settings.register_profile("c-ops-ci", max_examples=4, deadline=None, derandomize=True, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("c-ops-long", max_examples=60, deadline=None, print_blob=True,
+settings.register_profile("c-ops-long", max_examples=25, deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 PROFILE = settings.get_profile("c-ops-long" if os.environ.get("EDGECOMPILE_HYPOTHESIS") == "long" else "c-ops-ci")
 

@@ -17,7 +17,7 @@ from backends.c.c_harness import CModel, cut, ort_run, qdq_wrap, rel_err
 
 settings.register_profile("c-graphs-ci", max_examples=6, deadline=None, derandomize=True, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("c-graphs-long", max_examples=80, deadline=None, print_blob=True,
+settings.register_profile("c-graphs-long", max_examples=40, deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 PROFILE = settings.get_profile("c-graphs-long" if os.environ.get("EDGECOMPILE_HYPOTHESIS") == "long" else "c-graphs-ci")
 
