@@ -15,11 +15,9 @@ EC_API void ec_conv_s8_simd4(const int8_t* x, int8_t* y, const ec_conv_geo* g, c
   const uint32_t off2 = ((uint32_t)(uint16_t)in_off << 16) | (uint16_t)in_off;
   int oy, ox, oc, ky, k;
   for (oy = 0; oy < g->oh; ++oy) {
-    const int iy0 = oy * g->sh - g->pt;
-    const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + g->kh > g->ih ? g->ih - iy0 : g->kh;
+    EC_WINDOW_ROWS(g, oy);
     for (ox = 0; ox < g->ow; ++ox) {
-      const int ix0 = ox * g->sw - g->pl;
-      const int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + kw > g->iw ? g->iw - ix0 : kw;
+      EC_WINDOW_COLS(g, ox, kw);
       const int n = (kx1 - kx0) * ic;
       const int8_t* xs = x + ((int32_t)(iy0 + ky0) * g->iw + ix0 + kx0) * ic;
       const int32_t ws = 4 * (ky0 * kw + kx0) * ic;
@@ -33,24 +31,12 @@ EC_API void ec_conv_s8_simd4(const int8_t* x, int8_t* y, const ec_conv_geo* g, c
           const int8_t* wp = wr;
           const int8_t* const end = xr + n;
           while (xp < end) {
-            const uint32_t x4 = ec_ld4(xp);
-            const uint32_t xe = __sxtab16(off2, x4), xo = ec_sxtab16_ror8(off2, x4);
-            uint32_t w4 = ec_ld4(wp);
-            EC_SMLAD4(w4, xe, xo, a0);
-            w4 = ec_ld4(wp + 4);
-            EC_SMLAD4(w4, xe, xo, a1);
-            w4 = ec_ld4(wp + 8);
-            EC_SMLAD4(w4, xe, xo, a2);
-            w4 = ec_ld4(wp + 12);
-            EC_SMLAD4(w4, xe, xo, a3);
+            EC_DOT4X4(xp, wp, 4, off2, a0, a1, a2, a3);
             xp += 4;
             wp += 16;
           }
         }
-        yp[oc] = EC_REQ(a0, mult[oc], shift[oc], out_zp, amin, amax);
-        yp[oc + 1] = EC_REQ(a1, mult[oc + 1], shift[oc + 1], out_zp, amin, amax);
-        yp[oc + 2] = EC_REQ(a2, mult[oc + 2], shift[oc + 2], out_zp, amin, amax);
-        yp[oc + 3] = EC_REQ(a3, mult[oc + 3], shift[oc + 3], out_zp, amin, amax);
+        EC_REQ4(yp, oc, a0, a1, a2, a3);
       }
       for (oc = g->oc & ~3; oc < g->oc; ++oc) { /* channels left over (plain OHWI rows after the packed blocks) */
         int32_t acc = bias[oc];

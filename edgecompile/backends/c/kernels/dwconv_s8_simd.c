@@ -16,11 +16,9 @@ EC_API void ec_dwconv_s8_simd(const int8_t* x, int8_t* y, const ec_conv_geo* g, 
   const uint32_t off2 = ((uint32_t)(uint16_t)in_off << 16) | (uint16_t)in_off;
   int oy, ox, c, ky, kx;
   for (oy = 0; oy < g->oh; ++oy) {
-    const int iy0 = oy * g->sh - g->pt;
-    const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + g->kh > g->ih ? g->ih - iy0 : g->kh;
+    EC_WINDOW_ROWS(g, oy);
     for (ox = 0; ox < g->ow; ++ox) {
-      const int ix0 = ox * g->sw - g->pl;
-      const int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + kw > g->iw ? g->iw - ix0 : kw;
+      EC_WINDOW_COLS(g, ox, kw);
       const int8_t* xs = x + ((int32_t)(iy0 + ky0) * g->iw + ix0 + kx0) * ch;
       const int8_t* ws = w_hwc + (ky0 * kw + kx0) * ch;
       int8_t* yp = y + ((int32_t)oy * g->ow + ox) * ch;
@@ -50,10 +48,7 @@ EC_API void ec_dwconv_s8_simd(const int8_t* x, int8_t* y, const ec_conv_geo* g, 
             a3 = __smlatt((int32_t)xo, (int32_t)wo, a3);
           }
         }
-        yp[c] = EC_REQ(a0, mult[c], shift[c], out_zp, amin, amax);
-        yp[c + 1] = EC_REQ(a1, mult[c + 1], shift[c + 1], out_zp, amin, amax);
-        yp[c + 2] = EC_REQ(a2, mult[c + 2], shift[c + 2], out_zp, amin, amax);
-        yp[c + 3] = EC_REQ(a3, mult[c + 3], shift[c + 3], out_zp, amin, amax);
+        EC_REQ4(yp, c, a0, a1, a2, a3);
       }
     }
   }

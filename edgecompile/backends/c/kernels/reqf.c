@@ -15,10 +15,8 @@
 EC_API int8_t ec_reqf(int32_t acc, int32_t mult, int32_t eh, int32_t out_zp, int32_t amin, int32_t amax) {
   /* SRDHM as one SMMULR: (2 acc * mult + 2^31) >> 32 == (acc * mult + 2^30) >> 31, and 2 acc fits in int32
    * because emit() bounds |acc| < 2^30 (|bias| + taps * |x| * |w|) */
-  int32_t x, r;
-  __asm("smmulr %0, %1, %2" : "=r"(x) : "r"((int32_t)((uint32_t)acc << 1)), "r"(mult));
-  r = __qadd(x, eh >> 8) + (x >> 31);
-  __asm("asr %0, %1, %2" : "=r"(r) : "r"(r), "r"(eh)); /* ASR by a register reads its low byte: e */
+  int32_t r;
+  EC_REQ_FAST(acc, mult, eh, r);
   r += out_zp;
   return (int8_t)(r < amin ? amin : (r > amax ? amax : r));
 }

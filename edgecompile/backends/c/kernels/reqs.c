@@ -7,10 +7,8 @@
 /* ec_reqf for layers clamped to the whole int8 range (amin -128, amax 127: no activation, or a Relu whose output
  * zero point is -128): the clamp is one SSAT */
 EC_API int8_t ec_reqs(int32_t acc, int32_t mult, int32_t eh, int32_t out_zp, int32_t amin, int32_t amax) {
-  int32_t x, r;
-  __asm("smmulr %0, %1, %2" : "=r"(x) : "r"((int32_t)((uint32_t)acc << 1)), "r"(mult));
-  r = __qadd(x, eh >> 8) + (x >> 31);
-  __asm("asr %0, %1, %2" : "=r"(r) : "r"(r), "r"(eh)); /* by eh's low byte, e */
+  int32_t r;
+  EC_REQ_FAST(acc, mult, eh, r);
   (void)amin;
   (void)amax;
   return (int8_t)__ssat(r + out_zp, 8);
