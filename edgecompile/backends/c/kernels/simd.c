@@ -11,16 +11,10 @@ EC_API uint32_t ec_ld4(const int8_t* p) {
   return v;
 }
 
-/* SXTB16 / SXTAB16 of the odd bytes: the rotation is free in the instruction */
+/* SXTB16 of the odd bytes: the rotation is free in the instruction */
 EC_API uint32_t ec_sxtb16_ror8(uint32_t v) {
   uint32_t r;
   __asm("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
-  return r;
-}
-
-EC_API uint32_t ec_sxtab16_ror8(uint32_t a, uint32_t v) {
-  uint32_t r;
-  __asm("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(v));
   return r;
 }
 #endif

@@ -60,10 +60,22 @@ def int8(low, p, qnode, y_shape, s, z, act) -> str:
     y = g.tensor(qnode.output[0], y_shape, "int8", NHWC, s, z)
     same = abs(xt.scale - s) <= 1e-7 * s and xt.zp == z
     count = geo["kh"] * geo["kw"]
-    req = None if same else fx.quantize_multiplier(xt.scale / (s * (1 if geo["max"] else count)))
-    if req is not None and not geo["max"] and (geo["pt"] or geo["pl"]):
-        low.fail(node, "int8 average pooling with padding needs equal input and output quantization")
-    if req is not None:
+    padded = any(d > 0 for d in _pads(node, geo, xt.shape, y_shape))
+    req = table = None
+    if not geo["max"] and (geo["count_pad"] or (padded and not same)):
+        # the divisor varies with the window (or counts padding): one multiplier per divisor 0..kh*kw
+        table = [(0, 0)] + [fx.quantize_multiplier(xt.scale / (s * d)) for d in range(1, count + 1)]
+        limits.multiplier_shift(node.name or node.op_type, [t[1] for t in table])
+    elif not same:  # every window whole (no padding): one multiplier (max pooling: no divisor)
+        req = fx.quantize_multiplier(xt.scale / (s * (1 if geo["max"] else count)))
         limits.multiplier_shift(node.name or node.op_type, [req[1]])
-    g.add("pool", [x], [y.name], node.name, dtype="int8", geo=geo, act=act, req=req, in_zp=xt.zp, out_zp=z)
+    g.add("pool", [x], [y.name], node.name, dtype="int8", geo=geo, act=act, req=req, req_table=table, in_zp=xt.zp,
+          out_zp=z)
     return y.name
+
+
+def _pads(node, geo, x_shape, y_shape) -> list[int]:
+    """Padding on each side (end pads from the output size: ONNX's bottom/right pads may be implied)."""
+    pb = (y_shape[2] - 1) * geo["sh"] + geo["kh"] - x_shape[2] - geo["pt"]
+    pr = (y_shape[3] - 1) * geo["sw"] + geo["kw"] - x_shape[3] - geo["pl"]
+    return [geo["pt"], geo["pl"], pb, pr]

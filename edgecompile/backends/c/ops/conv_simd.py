@@ -31,8 +31,8 @@ def pack4(w: np.ndarray) -> np.ndarray:
     output channels stay plain rows; a block takes the same bytes as its 4 rows, so offsets agree)."""
     o = w.shape[0]
     flat = w.reshape(o, -1)
-    o4 = o // 4 * 4
-    blocks = flat[:o4].reshape(o4 // 4, 4, -1, 4).transpose(0, 2, 1, 3).reshape(o4, -1)
+    o4, k = o // 4 * 4, flat.shape[1]
+    blocks = flat[:o4].reshape(o4 // 4, 4, k // 4, 4).transpose(0, 2, 1, 3).reshape(o4, k)
     return np.ascontiguousarray(np.concatenate([blocks, flat[o4:]]).reshape(w.shape))
 
 

@@ -1,8 +1,11 @@
 """Max/Average/GlobalAverage/GlobalMax pooling and spatial ReduceMean over NHWC data (kernels/*pool_*.c).
 
 int8 average pooling with equal input/output quantization is TFLite's: a sum over the valid
-window, divided with rounding half away from zero. Different quantization requantizes the sum.
+window, divided with rounding half away from zero. Different quantization requantizes the sum;
+a divisor that varies (padding) or counts padding takes a multiplier per divisor.
 """
+
+import numpy as np
 
 GEO = ("ih", "iw", "c", "oh", "ow", "kh", "kw", "sh", "sw", "pt", "pl")
 
@@ -15,6 +18,11 @@ def emit(e, op, i) -> str:
     if a["dtype"] == "float32":
         fn = e.use(f"{kind}pool_f32")
         return e.batched(f"{fn}({x}, {y}, &{geo}{'' if g['max'] else ', ' + str(g['count_pad'])});", n)
+    if a.get("req_table"):
+        fn = e.use("avgpool_s8_req")
+        mult, shift = (np.array(v, np.int32) for v in zip(*a["req_table"]))
+        return e.batched(f"{fn}({x}, {y}, &{geo}, {a['in_zp']}, {a['out_zp']}, {e.const(f'pm{i}', mult)}, "
+                         f"{e.const(f'ps{i}', shift)}, {g['count_pad']}, {a['act'][0]}, {a['act'][1]});", n)
     m, s = a["req"] or (0, 0)
     fn = e.use(f"{kind}pool_s8")
     return e.batched(f"{fn}({x}, {y}, &{geo}, {a['in_zp']}, {a['out_zp']}, {m}, {s}, {a['act'][0]}, {a['act'][1]});", n)
