@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "inspect": ("inspect", "Show a model's I/O, parameters, MACs, peak activation memory and backend support."),
     "targets": ("targets", "List backends and device profiles, and whether each is available here."),
     "bench": ("bench", "Measure artifacts: load time, latency percentiles, throughput, size."),
+    "serve": ("serve", "Serve artifacts over HTTP (KServe v2) with dynamic batching and Prometheus metrics."),
     "calibrate": ("calibrate", "Compute (and cache) the INT8 range table for a model and calibration data."),
     "quant-report": ("quant_report", "Per-layer SQNR of an INT8 artifact against its float graph."),
     "train": ("train", "Train an edge model (mlp, tinycnn, dscnn, mobilenet-tiny, resnet8)."),
@@ -49,6 +50,24 @@ class LazyGroup(click.Group):
                 raise
             click.echo(f"error: {e}", err=True)
             sys.exit(e.exit_code)
+
+    def main(self, args=None, prog_name=None, standalone_mode=True, **extra):
+        """click's own usage errors in edgecompile's style: one `error:` line and a pointer to --help, exit 2."""
+        if not standalone_mode:
+            return super().main(args, prog_name, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, standalone_mode=False, **extra)
+        except click.UsageError as e:
+            hint = f" Run '{e.ctx.command_path} --help' for its options." if e.ctx else ""
+            click.echo(f"error: {e.format_message()}{hint}", err=True)
+            sys.exit(e.exit_code)
+        except click.ClickException as e:
+            click.echo(f"error: {e.format_message()}", err=True)
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo("error: aborted.", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
