@@ -54,3 +54,7 @@ class ArtifactError(EdgeCompileError):
 
 class CalibrationError(EdgeCompileError):
     """Calibration or evaluation data does not fit the model."""
+
+
+class EngineMismatchError(CannotRunHereError):
+    """A device-specific engine (TensorRT) built on another GPU model or runtime version."""

@@ -87,7 +87,7 @@ def _latency(runner, result, plan, runs: int = 50) -> float:
     """p50 microseconds of one inference: what keeping layers in float costs."""
     import numpy as np
 
-    from edgecompile.bench.stats import time_runs
+    from edgecompile.bench.timer import time_runs
     from edgecompile.core.tensor import encode
 
     feed = {s.name: encode(plan.eval.feeds[0][s.name], s) for s in result.inputs}

@@ -170,9 +170,12 @@ def bench(artifact, runs: int, warmup: int, settings: dict, profile: bool = Fals
         "runs": len(insns),
         # estimated for the real part at the profile's clock, one instruction per cycle (qemu counts
         # instructions, not cycles: real Cortex-M4 CPI is ~1.1-1.5 with flash wait states)
-        "latency_ms": latency_summary([i / clock_hz for i in insns]),
+        "latency_ms": latency_summary([i / clock_hz for i in insns], deterministic=True)[0],
+        "deterministic": True,  # -icount: every run executes the same instructions
+        "samples_ms": [i / clock_hz * 1e3 for i in insns],
         "latency_basis": f"instructions at {clock_hz / 1e6:g} MHz, 1 instruction per cycle (estimate)",
-        "throughput_ips": clock_hz / n if n else None,
+        "throughput": {"from_median_ips": clock_hz / n if n else None, "from_wall_ips": None, "wall_s": None,
+                       "batch": 1},
         "instructions_per_inference": n,
         "instructions_per_tick": per_tick,
         "macs": macs,
@@ -185,3 +188,4 @@ def bench(artifact, runs: int, warmup: int, settings: dict, profile: bool = Fals
         "emulator_wall_s": wall,
         **({"layers": layers} if profile else {}),
     }
+
