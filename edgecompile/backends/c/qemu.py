@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from edgecompile.backends.c import toolchain
 from edgecompile.errors import EdgeCompileError, MissingExtraError, UsageError
 
 HERE = Path(__file__).resolve().parent
@@ -100,9 +101,7 @@ def build_firmware(artifact, work: Path, runs: int, warmup: int, machine: str, x
          "-o", str(work / "fw.elf"), "-lm"],
     ]
     for cmd in steps:
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise EdgeCompileError(f"Cross-compiling the firmware failed: {' '.join(cmd[:3])} ...\n{proc.stderr[-1500:]}")
+        toolchain.run(cmd, "Cross-compiling the benchmark firmware")
     text, data, bss = (int(v) for v in subprocess.run([size, str(model_o)], capture_output=True,
                                                       text=True).stdout.splitlines()[1].split()[:3])
     return work / "fw.elf", {"text": text, "data": data, "bss": bss}
