@@ -40,6 +40,10 @@ class MissingExtraError(EdgeCompileError):
         super().__init__(f"The '{backend}' backend needs packages that are not installed{why}. Install them with: {fix}")
 
 
+class ToolchainError(EdgeCompileError):
+    """A compiler a target needs is missing, rejects the target's options, or fails on generated code."""
+
+
 class CannotRunHereError(EdgeCompileError):
     """A valid artifact for another machine (e.g. cross-compiled for aarch64): it cannot run on this host."""
 
@@ -54,6 +58,10 @@ class CalibrationError(EdgeCompileError):
 
 class ToolError(EdgeCompileError):
     """An external program (compiler, emulator, converter, worker) is missing, hung or crashed."""
+
+
+class InputError(EdgeCompileError, ValueError):
+    """Runner.run() got feeds whose names, shapes or dtypes are not the artifact's inputs."""
 
 
 class EngineMismatchError(CannotRunHereError):

@@ -9,15 +9,17 @@ import hashlib
 import shutil
 
 from edgecompile.backends.base import (HOST, SSH, Backend, BackendInfo, BenchRunner, CompileContext, CompileResult,
-                                       Option, SupportReport, TensorSpec, Tolerance, check_by_op_table)
+                                       Option, SupportReport, TensorSpec, Tolerance, UnsupportedNode, check_by_op_table)
 from edgecompile.core import flavor
-from edgecompile.errors import CalibrationError, UsageError
+from edgecompile.errors import CalibrationError, UnsupportedOpError, UsageError
 
 FILES = ["model.h", "model.c"]
 SUPPORTED = {"Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Max", "Min", "Relu", "Clip", "Sigmoid", "Tanh",
              "LeakyRelu", "HardSigmoid", "HardSwish", "Elu", "Neg", "Abs", "Exp", "Sqrt", "MaxPool", "AveragePool",
              "GlobalAveragePool", "GlobalMaxPool", "ReduceMean", "Reshape", "Flatten", "Squeeze", "Unsqueeze",
              "Transpose", "Concat", "Pad", "Softmax", "QuantizeLinear", "DequantizeLinear", "Constant"}
+# element-wise arithmetic other than Add has float kernels only
+FP32_ONLY = {"Sub", "Mul", "Div", "Max", "Min"}
 
 
 # Emulated Cortex-M (qemu-system-arm): its [bench] keys. A board missing from boards.toml runs when
@@ -81,10 +83,26 @@ class CBackend(Backend):
         return (True, v) if v else (False, "no C compiler on PATH (install gcc) to build and verify C artifacts")
 
     def check(self, model, precision="fp32") -> SupportReport:
-        return check_by_op_table(self.info.name, model, SUPPORTED)
+        """The op table, then (fp32 graphs and QDQ graphs, which need no calibration) the lowering itself, so
+        that geometry the kernels cannot take is refused here with the lowering's reason."""
+        from edgecompile.backends.c.lower import lower
+        from edgecompile.backends.c.lowering.common import is_qdq
+
+        report = check_by_op_table(self.info.name, model, SUPPORTED - (FP32_ONLY if precision == "int8" else set()))
+        if precision == "int8":
+            for u in report.unsupported:
+                if u.op_type in FP32_ONLY:
+                    u.reason = f"c has no int8 kernel for {u.op_type} (fp32 only)"
+        if report.unsupported or (precision == "int8" and not is_qdq(model)):
+            return report
+        try:
+            lower(model)
+        except UnsupportedOpError as e:
+            report.unsupported.append(UnsupportedNode("graph", "<lowering>", str(e)))
+        return report
 
     def graph_for(self, ctx: CompileContext):
-        from edgecompile.backends.c.lower import is_qdq
+        from edgecompile.backends.c.lowering.common import is_qdq
 
         if is_qdq(ctx.model):
             if ctx.precision != "int8":
@@ -139,19 +157,22 @@ class CBackend(Backend):
         from edgecompile.core.graph import io_specs
 
         ref_in, ref_out = io_specs(ctx.model)  # the reference's layouts: callers pass the same data to both
-        layouts = {s.name: s.layout for s in ref_in + ref_out}
-        return CompileResult(files=list(FILES), inputs=self._specs(g, g.inputs, layouts),
-                             outputs=self._specs(g, g.outputs, layouts),
+        refs = {s.name: s for s in ref_in + ref_out}
+        return CompileResult(files=list(FILES), inputs=self._specs(g, g.inputs, refs),
+                             outputs=self._specs(g, g.outputs, refs),
                              tool_versions=versions, extra=extra)
 
     @staticmethod
-    def _specs(g, names, layouts) -> list[TensorSpec]:
+    def _specs(g, names, refs) -> list[TensorSpec]:
         out = []
         for n in names:
             t = g.tensors[n]
+            ref = refs.get(t.onnx_name)
             quant = t.dtype == "int8" and t.onnx_name in _quantized_io(g)
-            out.append(TensorSpec(t.onnx_name or n, t.shape, t.dtype, layouts.get(t.onnx_name),
-                                  t.scale if quant else None, t.zp if quant else None))
+            scale, zp = (t.scale, t.zp) if quant else (None, None)
+            if not quant and ref is not None and ref.dtype == t.dtype and ref.scale is not None:
+                scale, zp = ref.scale, ref.zero_point  # an int8 graph's own int8 I/O (already quantized model)
+            out.append(TensorSpec(t.onnx_name or n, t.shape, t.dtype, ref.layout if ref else None, scale, zp))
         return out
 
     def load(self, artifact):

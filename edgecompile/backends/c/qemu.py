@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from edgecompile.backends.c import toolchain
 from edgecompile.errors import EdgeCompileError, MissingExtraError, UsageError
 from edgecompile.tools import run as run_tool
 
@@ -103,9 +104,7 @@ def build_firmware(artifact, work: Path, runs: int, warmup: int, machine: str, x
          "-o", str(work / "fw.elf"), "-lm"],
     ]
     for cmd in steps:
-        proc = run_tool(cmd, "Cross-compiling the benchmark firmware")
-        if proc.returncode != 0:
-            raise EdgeCompileError(f"Cross-compiling the firmware failed: {' '.join(cmd[:3])} ...\n{proc.stderr[-1500:]}")
+        toolchain.run(cmd, "Cross-compiling the benchmark firmware")
     text, data, bss = (int(v) for v in run_tool([size, model_o], "Measuring the firmware's size",
                                                 120).stdout.splitlines()[1].split()[:3])
     return work / "fw.elf", {"text": text, "data": data, "bss": bss}

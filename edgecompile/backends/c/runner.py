@@ -21,8 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from edgecompile.errors import ArtifactError, EdgeCompileError, ToolError
-from edgecompile.tools import run as run_tool
+from edgecompile.backends.c import toolchain
+from edgecompile.backends.runner_io import RunnerIO
+from edgecompile.errors import ArtifactError, ToolchainError, ToolError
 
 STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
 # no fused multiply-add: the host build and the Cortex-M4F build then round fp32 identically
@@ -58,7 +59,7 @@ def build_shared(folder: Path, opt: str = "-O3") -> Path:
     bytes still hash to what was recorded when it was built."""
     cc = compiler()
     if cc is None:
-        raise EdgeCompileError("The c backend needs a C compiler (gcc) on PATH to run artifacts on this machine.")
+        raise ToolchainError("The c backend needs a C compiler (gcc) on PATH to run artifacts on this machine.")
     src = (folder / "model.c").read_bytes() + (folder / "model.h").read_bytes()
     key = hashlib.sha256(src + opt.encode() + cc.encode()).hexdigest()[:32]
     lib, digest = _cache_root() / f"{key}.so", _cache_root() / f"{key}.sha256"
@@ -67,9 +68,7 @@ def build_shared(folder: Path, opt: str = "-O3") -> Path:
     with tempfile.TemporaryDirectory(dir=_cache_root()) as tmp:
         out = Path(tmp) / "libmodel.so"
         cmd = [cc, *STRICT, *FLOAT, opt, "-fPIC", "-shared", "-I", str(folder), str(folder / "model.c"), "-o", str(out), "-lm"]
-        proc = run_tool(cmd, "Compiling the generated C for this machine")
-        if proc.returncode != 0:
-            raise EdgeCompileError(f"The generated C did not compile cleanly ({' '.join(cmd[:7])}):\n{proc.stderr[-2000:]}")
+        toolchain.run(cmd, "Compiling the generated C for this machine")
         (Path(tmp) / "sha256").write_text(_sha256(out))
         os.replace(out, lib)
         os.replace(Path(tmp) / "sha256", digest)
@@ -94,39 +93,43 @@ def header_io(folder: Path, prefix: str) -> tuple[int, list[tuple[str, int]], li
     return int(arena.group(1)), io["in"], io["out"]
 
 
-def _check_specs(specs: list[dict], compiled: list[tuple[str, int]], what: str, folder: Path) -> None:
+def _check_specs(specs, compiled: list[tuple[str, int]], what: str, folder: Path) -> None:
     if len(specs) != len(compiled) or any(
-            s["dtype"] != dt or int(np.prod(s["shape"], dtype=np.int64)) != n for s, (dt, n) in zip(specs, compiled)):
-        raise ArtifactError(f"Artifact {folder}: the manifest's {what} {[(s['dtype'], s['shape']) for s in specs]} "
+            s.dtype != dt or int(np.prod(s.shape, dtype=np.int64)) != n for s, (dt, n) in zip(specs, compiled)):
+        raise ArtifactError(f"Artifact {folder}: the manifest's {what} {[(s.dtype, list(s.shape)) for s in specs]} "
                             f"do not match the compiled code's {compiled}; the manifest was edited or damaged.")
 
 
-class CRunner:
+class CRunner(RunnerIO):
     def __init__(self, folder: Path, manifest: dict, isolate: bool | None = None):
+        from edgecompile.core.tensor import TensorSpec
+
+        super().__init__([TensorSpec.from_json(d) for d in manifest["inputs"]],
+                         [TensorSpec.from_json(d) for d in manifest["outputs"]])
         prefix = str(manifest["backend_details"]["prefix"])
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", prefix):
             raise ArtifactError(f"Artifact {folder}: '{prefix}' is not a C identifier.")
-        self.inputs, self.outputs = manifest["inputs"], manifest["outputs"]
         arena, ins, outs = header_io(folder, prefix)
         _check_specs(self.inputs, ins, "inputs", folder)
         _check_specs(self.outputs, outs, "outputs", folder)
         lib = build_shared(folder)
         isolate = ISOLATE if isolate is None else isolate
         self._call = _Child(lib, prefix, ins, outs, arena) if isolate else _InProcess(lib, prefix, len(ins) + len(outs), arena)
+        self._out = [(s.name, tuple(s.shape), np.dtype(s.dtype)) for s in self.outputs]
 
     def run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        ins = [np.ascontiguousarray(feeds[s["name"]], dtype=s["dtype"]).reshape(s["shape"]) for s in self.inputs]
-        outs = [np.empty(s["shape"], s["dtype"]) for s in self.outputs]
-        self._call(ins, outs)
-        return {s["name"]: o for s, o in zip(self.outputs, outs)}
+        self.check(feeds)
+        ins = [np.ascontiguousarray(feeds[s.name]) for s in self.inputs]
+        outs = {name: np.empty(shape, dtype) for name, shape, dtype in self._out}
+        self._call(ins, list(outs.values()))
+        return outs
 
     def run_batch(self, xs: list[np.ndarray]) -> np.ndarray:
         """Single-input, single-output models: one output per sample (a fast loop for tests)."""
-        spec = self.outputs[0]
-        out = np.empty((len(xs), *spec["shape"]), spec["dtype"])
+        spec, inp = self.outputs[0], self.inputs[0]
+        out = np.empty((len(xs), *spec.shape), spec.dtype)
         for k, x in enumerate(xs):
-            self._call([np.ascontiguousarray(x, dtype=self.inputs[0]["dtype"]).reshape(self.inputs[0]["shape"])],
-                       [out[k]])
+            self._call([np.ascontiguousarray(x, dtype=inp.dtype).reshape(inp.shape)], [out[k]])
         return out
 
 
