@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -123,9 +124,11 @@ def run_batches(root: Path, jobs: list[dict], env: dict) -> dict[str, dict]:
 
 
 def paragraph_problem(stderr: str, stdout: str = "") -> str | None:
-    """None when stderr is one error paragraph (click's usage header allowed), else what is wrong.
+    """None when stderr is one error paragraph (click's usage header and build progress lines allowed),
+    else what is wrong.
     A build whose targets all failed reports one `failed: TARGET PRECISION: why` line per target instead."""
-    lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
+    progress = re.compile(r"^(building \S+ \S+ \.\.\.|  \S+ \S+: (ok|skipped|FAILED) in [\d.]+ s|auto: .*)$")
+    lines = [ln for ln in stderr.rstrip().splitlines() if ln.strip() and not progress.match(ln)]
     if not lines and any(ln.startswith("failed: ") for ln in stdout.splitlines()):
         return None
     errors = [ln for ln in lines if ln.startswith(("error:", "Error:"))]
