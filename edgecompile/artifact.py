@@ -110,7 +110,7 @@ def _plain_name(name) -> bool:
 def _bad_spec(d) -> bool:
     try:
         ok = (isinstance(d, dict) and isinstance(d["name"], str) and isinstance(d["dtype"], str)
-              and isinstance(d["shape"], list) and all(type(v) is int and 0 < v < 1 << 31 for v in d["shape"]))
+              and isinstance(d["shape"], list) and all(type(v) is int and (0 < v < 1 << 31 or v == -1) for v in d["shape"]))  # -1: a dynamic batch
         return not ok or np.dtype(d["dtype"]).kind not in "biuf" or len(d["shape"]) > 8
     except (KeyError, TypeError):
         return True
@@ -137,9 +137,10 @@ def validate_manifest(m, where) -> dict:
     for key in ("inputs", "outputs"):
         specs = m.get(key)
         if not isinstance(specs, list) or not specs or any(_bad_spec(d) for d in specs):
-            bad(f"'{key}' must be a non-empty list of {{name, shape (positive integers), dtype}}")
+            bad(f"'{key}' must be a non-empty list of {{name, shape (positive integers, -1 for a dynamic batch), dtype}}")
         for d in specs:
-            why = over(math.prod(d["shape"]) * np.dtype(d["dtype"]).itemsize, f"{key[:-1]} '{d['name']}' {d['shape']}")
+            why = over(math.prod(abs(v) for v in d["shape"]) * np.dtype(d["dtype"]).itemsize,
+                       f"{key[:-1]} '{d['name']}' {d['shape']}")
             if why:
                 bad(why)
     for key in ("profile", "backend_details", "calibration", "parity", "quantization", "model_metadata"):
