@@ -68,7 +68,7 @@ def print_bench(results: list[dict]) -> None:
     for m in results:
         lat = m["latency_ms"]
         extra = ", ".join(f"{k}={v}" for k, v in m.items() if k in ("flash_bytes", "ram_bytes", "instructions_per_inference",
-                                                                  "latency_basis", "remote"))
+                                                                  "estimated_cycles", "latency_basis", "remote"))
         table.add_row(m["target"], m["precision"], m["runner"], fmt_bytes(m["size_bytes"]), f"{m['load_ms']:.1f}",
                       f"{lat['p50']:.3f}", f"{lat['p90']:.3f}", f"{lat['p99']:.3f}", f"{m['throughput_ips']:.0f}", extra)
     console().print(table)
