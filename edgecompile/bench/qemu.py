@@ -29,6 +29,10 @@ MACHINES = {
     "mps2-an385": {"cpu": "cortex-m3", "flash_origin": "0x00000000", "ram_origin": "0x20000000"},
     "mps2-an500": {"cpu": "cortex-m7", "flash_origin": "0x00000000", "ram_origin": "0x20000000"},
     "mps2-an505": {"cpu": "cortex-m33", "flash_origin": "0x10000000", "ram_origin": "0x38000000"},
+    # SSE-300: code in the 512 KB ITCM (the vector table at 0, its reset SVTOR), data in the 512 KB DTCM
+    # (QEMU hw/arm/armsse.c and mps2-tz.c an547_raminfo)
+    "mps3-an547": {"cpu": "cortex-m55", "flash_origin": "0x00000000", "ram_origin": "0x20000000",
+                   "flash_length": "0x00080000", "ram_length": "0x00080000"},
 }
 
 
@@ -77,8 +81,8 @@ def build_firmware(artifact, work: Path, runs: int, warmup: int, machine: str, x
     bench = artifact.manifest.get("profile", {}).get("bench", {})
     (work / "link.ld").write_text((TEMPLATES / "link.ld.in").read_text().format(
         machine=machine, flash_origin=bench.get("flash_origin", mem["flash_origin"]),
-        flash_length=bench.get("flash_length", "0x00400000"), ram_origin=bench.get("ram_origin", mem["ram_origin"]),
-        ram_length=bench.get("ram_length", "0x00400000")))
+        flash_length=bench.get("flash_length", mem.get("flash_length", "0x00400000")),
+        ram_origin=bench.get("ram_origin", mem["ram_origin"]), ram_length=bench.get("ram_length", mem.get("ram_length", "0x00400000"))))
     write_sample_header(work / "sample.h", artifact, x, runs, warmup)
     options = artifact.manifest.get("profile", {}).get("options", {}) or {}
     flags = [*cpu_flags(options), options.get("opt", "-O2"), "-ffp-contract=off", "-ffunction-sections", "-fdata-sections"]

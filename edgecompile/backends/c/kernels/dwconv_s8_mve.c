@@ -1,0 +1,53 @@
+#ifndef EC_AMALGAMATED
+#include "ec.h"
+#include "conv_geo.h"
+#include "mve.h"
+#endif
+
+#ifdef EC_MVE
+/* Helium form of ec_dwconv_s8_simd (same arguments, HWC weights): eight channels of one tap per step, inputs
+ * and weights widened to int16 by the load, the input offset added in int16 (|x + off| <= 255), and the
+ * products of the even and odd lanes (VMULLB/VMULLT, int32) added into two accumulators. Loads predicated by
+ * VCTP take a last group of four channels. Integer sums: bit-identical to the SMLABB form. */
+EC_API void ec_dwconv_s8_simd(const int8_t* x, int8_t* y, const ec_conv_geo* g, const int8_t* w_hwc,
+                              const int32_t* bias, const int32_t* mult, const int32_t* shift, int32_t in_off,
+                              int32_t out_zp, int32_t amin, int32_t amax) {
+  const int ch = g->ic, kw = g->kw;
+  int oy, ox, c, ky, kx, i;
+  int32_t ev[4], od[4];
+  for (oy = 0; oy < g->oh; ++oy) {
+    const int iy0 = oy * g->sh - g->pt;
+    const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + g->kh > g->ih ? g->ih - iy0 : g->kh;
+    for (ox = 0; ox < g->ow; ++ox) {
+      const int ix0 = ox * g->sw - g->pl;
+      const int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + kw > g->iw ? g->iw - ix0 : kw;
+      const int8_t* xs = x + ((int32_t)(iy0 + ky0) * g->iw + ix0 + kx0) * ch;
+      const int8_t* ws = w_hwc + (ky0 * kw + kx0) * ch;
+      int8_t* yp = y + ((int32_t)oy * g->ow + ox) * ch;
+      for (c = 0; c < ch; c += 8) {
+        const mve_pred16_t p = vctp16q((uint32_t)(ch - c));
+        int32x4_t ae = vdupq_n_s32(0), ao = vdupq_n_s32(0);
+        const int8_t* xr = xs + c;
+        const int8_t* wr = ws + c;
+        for (ky = ky0; ky < ky1; ++ky, xr += g->iw * ch, wr += kw * ch) {
+          const int8_t* xp = xr;
+          const int8_t* wp = wr;
+          for (kx = kx0; kx < kx1; ++kx, xp += ch, wp += ch) {
+            const int16x8_t xv = vaddq_n_s16(vldrbq_z_s16(xp, p), (int16_t)in_off);
+            const int16x8_t wv = vldrbq_z_s16(wp, p);
+            ae = vaddq_s32(ae, vmullbq_int_s16(xv, wv));
+            ao = vaddq_s32(ao, vmulltq_int_s16(xv, wv));
+          }
+        }
+        vstrwq_s32(ev, ae);
+        vstrwq_s32(od, ao);
+        for (i = 0; i < 4 && c + 2 * i < ch; ++i) {
+          yp[c + 2 * i] = EC_REQ(bias[c + 2 * i] + ev[i], mult[c + 2 * i], shift[c + 2 * i], out_zp, amin, amax);
+          yp[c + 2 * i + 1] =
+              EC_REQ(bias[c + 2 * i + 1] + od[i], mult[c + 2 * i + 1], shift[c + 2 * i + 1], out_zp, amin, amax);
+        }
+      }
+    }
+  }
+}
+#endif

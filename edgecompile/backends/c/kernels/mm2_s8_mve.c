@@ -1,0 +1,39 @@
+#ifndef EC_AMALGAMATED
+#include "ec.h"
+#include "mve.h"
+#endif
+
+#ifdef EC_MVE
+/* Helium form of ec_mm2_s8, same arguments and packed weights (output-channel pairs interleaved per 4 bytes):
+ * sixteen k per step, VMLADAVA.S8 multiplying 16 int8 pairs and adding them across into the int32 accumulator
+ * (exact, so bit-identical to the SMLAD form). A byte gather takes one channel's 16 weights out of the pair's
+ * 32 bytes (offsets 0-3, 8-11, 16-19, 24-27; +4 for the second channel); loads predicated by VCTP take the
+ * last k % 16 without reading past either row. */
+EC_API void ec_mm2_s8(const int8_t* u0, const int8_t* v0, int32_t k, int8_t* y0, int8_t* y1, int32_t oc,
+                      const int8_t* wpk, const int32_t* bias, const int32_t* mult, const int32_t* shift,
+                      int32_t out_zp, int32_t amin, int32_t amax) {
+  const uint8x16_t lanes = vidupq_n_u8(0, 1);
+  const uint8x16_t offs = vaddq_u8(vandq_u8(lanes, vdupq_n_u8(3)), vshlq_n_u8(vshrq_n_u8(lanes, 2), 3));
+  int32_t o, j;
+  for (o = 0; o < oc; o += 2) {
+    int32_t a00 = bias[o], a01 = bias[o + 1], a10 = a00, a11 = a01;
+    const int8_t* wp = wpk + o * k;
+    for (j = 0; j < k; j += 16) {
+      const mve_pred16_t p = vctp8q((uint32_t)(k - j));
+      const int8x16_t u = vldrbq_z_s8(u0 + j, p), v = vldrbq_z_s8(v0 + j, p);
+      const int8x16_t w0 = vldrbq_gather_offset_z_s8(wp + 2 * j, offs, p);
+      const int8x16_t w1 = vldrbq_gather_offset_z_s8(wp + 2 * j + 4, offs, p);
+      a00 = vmladavaq_s8(a00, w0, u);
+      a10 = vmladavaq_s8(a10, w0, v);
+      a01 = vmladavaq_s8(a01, w1, u);
+      a11 = vmladavaq_s8(a11, w1, v);
+    }
+    y0[o] = EC_REQ(a00, mult[o], shift[o], out_zp, amin, amax);
+    y0[o + 1] = EC_REQ(a01, mult[o + 1], shift[o + 1], out_zp, amin, amax);
+    if (y1) {
+      y1[o] = EC_REQ(a10, mult[o], shift[o], out_zp, amin, amax);
+      y1[o + 1] = EC_REQ(a11, mult[o + 1], shift[o + 1], out_zp, amin, amax);
+    }
+  }
+}
+#endif
