@@ -8,7 +8,8 @@
 /* Helium form of ec_conv_s8_simd4 (same arguments; Cin % 4 == 0, weights of each block of four output
  * channels interleaved per 4-byte group). Sixteen inputs per step against each channel's sixteen weights,
  * gathered out of the block's 64 bytes (offsets 0-3, 16-19, 32-35, 48-51; +4 per channel): VMLADAVA.S8 adds
- * x.w, VADDVA.S8 the weights, and the input offset enters once per pixel as off * sum(w), exact in int32. */
+ * x.w, VADDVA.S8 the weights, and the input offset enters once per pixel as off * sum(w), exact in int32; the
+ * four channels requantize as one vector (EC_REQ4). */
 EC_API void ec_conv_s8_simd4(const int8_t* x, int8_t* y, const ec_conv_geo* g, const int8_t* wpk,
                              const int32_t* bias, const int32_t* mult, const int32_t* shift, int32_t in_off,
                              int32_t out_zp, int32_t amin, int32_t amax) {
@@ -49,10 +50,12 @@ EC_API void ec_conv_s8_simd4(const int8_t* x, int8_t* y, const ec_conv_geo* g, c
             s3 = vaddvaq_s8(s3, w3);
           }
         }
-        yp[oc] = EC_REQ(bias[oc] + a0 + in_off * s0, mult[oc], shift[oc], out_zp, amin, amax);
-        yp[oc + 1] = EC_REQ(bias[oc + 1] + a1 + in_off * s1, mult[oc + 1], shift[oc + 1], out_zp, amin, amax);
-        yp[oc + 2] = EC_REQ(bias[oc + 2] + a2 + in_off * s2, mult[oc + 2], shift[oc + 2], out_zp, amin, amax);
-        yp[oc + 3] = EC_REQ(bias[oc + 3] + a3 + in_off * s3, mult[oc + 3], shift[oc + 3], out_zp, amin, amax);
+        {
+          int32x4_t acc = vsetq_lane_s32(a3, vsetq_lane_s32(a2, vsetq_lane_s32(a1, vdupq_n_s32(a0), 1), 2), 3);
+          int32x4_t sw = vsetq_lane_s32(s3, vsetq_lane_s32(s2, vsetq_lane_s32(s1, vdupq_n_s32(s0), 1), 2), 3);
+          acc = vmlaq_n_s32(vaddq_s32(acc, vldrwq_s32(bias + oc)), sw, in_off);
+          vstrbq_s32(yp + oc, EC_REQ4(acc, vldrwq_s32(mult + oc), vldrwq_s32(shift + oc), out_zp, amin, amax));
+        }
       }
       for (oc = g->oc & ~3; oc < g->oc; ++oc) { /* channels left over (plain OHWI rows after the packed blocks) */
         int32_t acc = bias[oc];
@@ -61,7 +64,8 @@ EC_API void ec_conv_s8_simd4(const int8_t* x, int8_t* y, const ec_conv_geo* g, c
         for (ky = ky0; ky < ky1; ++ky, xr += row, wr += wrow / 4) {
           for (k = 0; k < n; ++k) acc += (xr[k] + in_off) * wr[k];
         }
-        yp[oc] = EC_REQ(acc, mult[oc], shift[oc], out_zp, amin, amax);
+        vstrbq_p_s32(yp + oc, EC_REQ4(vdupq_n_s32(acc), vdupq_n_s32(mult[oc]), vdupq_n_s32(shift[oc]), out_zp, amin, amax),
+                     vctp32q(1u)); /* lane 0 */
       }
     }
   }

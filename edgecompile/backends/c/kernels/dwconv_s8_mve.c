@@ -8,13 +8,14 @@
 /* Helium form of ec_dwconv_s8_simd (same arguments, HWC weights): eight channels of one tap per step, inputs
  * and weights widened to int16 by the load, the input offset added in int16 (|x + off| <= 255), and the
  * products of the even and odd lanes (VMULLB/VMULLT, int32) added into two accumulators. Loads predicated by
- * VCTP take a last group of four channels. Integer sums: bit-identical to the SMLABB form. */
+ * VCTP take a last group of four channels. Integer sums: bit-identical to the SMLABB form. Each parity's four
+ * results requantize as one vector (EC_REQ4), bias, multipliers and shifts gathered, bytes scattered. */
 EC_API void ec_dwconv_s8_simd(const int8_t* x, int8_t* y, const ec_conv_geo* g, const int8_t* w_hwc,
                               const int32_t* bias, const int32_t* mult, const int32_t* shift, int32_t in_off,
                               int32_t out_zp, int32_t amin, int32_t amax) {
   const int ch = g->ic, kw = g->kw;
-  int oy, ox, c, ky, kx, i;
-  int32_t ev[4], od[4];
+  const uint32x4_t even = vidupq_n_u32(0, 2); /* channel offsets 0, 2, 4, 6 */
+  int oy, ox, c, ky, kx;
   for (oy = 0; oy < g->oh; ++oy) {
     const int iy0 = oy * g->sh - g->pt;
     const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + g->kh > g->ih ? g->ih - iy0 : g->kh;
@@ -39,12 +40,16 @@ EC_API void ec_dwconv_s8_simd(const int8_t* x, int8_t* y, const ec_conv_geo* g, 
             ao = vaddq_s32(ao, vmulltq_int_s16(xv, wv));
           }
         }
-        vstrwq_s32(ev, ae);
-        vstrwq_s32(od, ao);
-        for (i = 0; i < 4 && c + 2 * i < ch; ++i) {
-          yp[c + 2 * i] = EC_REQ(bias[c + 2 * i] + ev[i], mult[c + 2 * i], shift[c + 2 * i], out_zp, amin, amax);
-          yp[c + 2 * i + 1] =
-              EC_REQ(bias[c + 2 * i + 1] + od[i], mult[c + 2 * i + 1], shift[c + 2 * i + 1], out_zp, amin, amax);
+        {
+          const mve_pred16_t q = vctp32q((uint32_t)(ch - c) / 2u); /* lanes of each parity left */
+          const int32_t* const bm[3] = {bias + c, mult + c, shift + c};
+          int par;
+          for (par = 0; par < 2; ++par) { /* even channels (VMULLB lanes), then odd ones */
+            const int32x4_t b = vldrwq_gather_shifted_offset_z_s32(bm[0] + par, even, q);
+            const int32x4_t r = EC_REQ4(vaddq_s32(par ? ao : ae, b), vldrwq_gather_shifted_offset_z_s32(bm[1] + par, even, q),
+                                        vldrwq_gather_shifted_offset_z_s32(bm[2] + par, even, q), out_zp, amin, amax);
+            vstrbq_scatter_offset_p_s32(yp + c + par, even, r, q);
+          }
         }
       }
     }
