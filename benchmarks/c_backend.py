@@ -24,7 +24,7 @@ TFLM_ARENA = {"kws_ref_model.tflite": 24272, "pretrainedResnet_quant.tflite": 55
 
 def measure(name: str, simd: bool, out: Path, profile: bool = False, target: str = "cortex-m4") -> dict:
     from edgecompile.artifact import Artifact
-    from edgecompile.bench.qemu import bench
+    from edgecompile.backends.c.qemu import bench
     from edgecompile.driver import build
 
     r = build(str(MODELS / name), [target], ["int8"], calib="random", out=out, force=True,
@@ -33,7 +33,7 @@ def measure(name: str, simd: bool, out: Path, profile: bool = False, target: str
         raise SystemExit(f"{name}: {r.error}")
     art = Artifact.open(r.path)
     d = art.manifest["backend_details"]
-    m = bench(art, runs=3, warmup=1, profile=profile)
+    m = bench(art, runs=3, warmup=1, settings=art.manifest["profile"]["bench"], profile=profile)
     cycles = {la["step"]: la["cycles"] for la in m.get("cycles_estimate", {}).get("layers", [])}
     for la in m.get("layers", []):
         c = cycles.get(la["step"])

@@ -53,9 +53,10 @@ def ov_flavor(model, table):
     """edgecompile.quant's u8 QDQ flavor, compiled by OpenVINO's CPU plugin (LATENCY hint)."""
     import openvino as ov
 
+    from edgecompile.core.flavor import U8
     from edgecompile.quant.qdq import quantize
 
-    q = quantize(model, table, "openvino")
+    q = quantize(model, table, U8)
     compiled = ov.Core().compile_model(ov.convert_model(_save(q)), "CPU", {"PERFORMANCE_HINT": "LATENCY"})
     req = compiled.create_infer_request()
     names = [o.get_any_name() for o in compiled.outputs]

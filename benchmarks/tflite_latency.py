@@ -48,7 +48,7 @@ def time_runs(runner, feed, n: int) -> list[float]:
 
 
 def measure(arts: dict, runs: int, rounds: int) -> dict[str, dict]:
-    from edgecompile.passes.pipeline import seeded_inputs
+    from edgecompile.core.graph import seeded_inputs
     from edgecompile.verify import encode
 
     first = next(iter(arts.values()))

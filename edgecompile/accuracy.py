@@ -6,7 +6,7 @@ import numpy as np
 
 def artifact_accuracy(artifact, x: np.ndarray, y: np.ndarray) -> float:
     """Feed each sample through the artifact's own I/O encoding; compare argmax with the label."""
-    from edgecompile.verify import decode, encode
+    from edgecompile.core.tensor import decode, encode
 
     runner = artifact.load()
     (inp,), out = artifact.inputs, artifact.outputs[0]

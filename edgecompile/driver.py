@@ -11,10 +11,9 @@ from edgecompile import __version__
 from edgecompile.artifact import SCHEMA_VERSION, Artifact, hash_files, staged, write_manifest
 from edgecompile.backends import get_backend, implemented
 from edgecompile.backends.base import CompileContext
+from edgecompile.core.precision import PRECISIONS
 from edgecompile.errors import CannotRunHereError, EdgeCompileError, MissingExtraError, UnsupportedOpError, UsageError
 from edgecompile.targets import TargetProfile, resolve
-
-PRECISIONS = ("fp32", "fp16", "int8")
 VERIFY_SAMPLES = 16  # enough to catch a wrong kernel; cheap on every backend
 
 
@@ -73,13 +72,44 @@ def plan(targets: list[str], precisions: list[str] | None) -> list[tuple[TargetP
     return out
 
 
-def _manifest(prof, precision, loaded, norm, result, calib_info, parity, tol) -> dict:
+def target_options(backend, prof: TargetProfile, options: dict) -> dict:
+    """The options one target compiles with: the backend's defaults, then the profile's, then the user's.
+
+    User options (`build --option KEY=VALUE` and the flags backends declare) apply to every target
+    whose backend declares them; `BACKEND.KEY=VALUE` to that backend only."""
+    from edgecompile.core.options import validate, with_defaults
+
+    mine = {k.split(".", 1)[-1]: v for k, v in options.items()
+            if ("." not in k and k in {o.name for o in backend.options}) or k.startswith(backend.info.name + ".")}
+    where = f"{prof.name} ({backend.info.name} backend)"
+    return with_defaults({**validate(prof.options, backend.options, where), **validate(mine, backend.options, where)},
+                         backend.options)
+
+
+def check_user_options(options: dict, jobs) -> None:
+    """Every user option must belong to a backend being built: a typo is an error, not silently ignored."""
+    from edgecompile.core.options import unknown_key
+
+    backends = {get_backend(prof.backend) for prof, _, _ in jobs}
+    declared = {o.name for b in backends for o in b.options}
+    for key in options:
+        name, scoped = key.split(".", 1)[-1], "." in key
+        if scoped and key.split(".", 1)[0] not in {b.info.name for b in backends}:
+            raise UsageError(f"Option '{key}' names the {key.split('.', 1)[0]} backend, which this build does not use.")
+        owners = [b for b in backends if name in {o.name for o in b.options}]
+        if not owners:
+            raise unknown_key(name, declared, f"Option '{key}' (backends built: "
+                              f"{', '.join(sorted(b.info.name for b in backends))})")
+
+
+def _manifest(prof, precision, loaded, norm, result, calib_info, parity, tol, opts) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
         "target": prof.name,
         "backend": prof.backend,
         "precision": precision,
         "profile": {"options": prof.options, "budget": prof.budget, "bench": prof.bench},
+        "options": opts,  # what the backend compiled with: its defaults, the profile's, the user's
         "source": Path(loaded.source).name,  # no folders: the same model elsewhere builds the same bytes
         "source_kind": loaded.kind,
         "source_sha256": loaded.source_sha256,
@@ -97,8 +127,10 @@ def _manifest(prof, precision, loaded, norm, result, calib_info, parity, tol) ->
 
 
 def build_one(prof: TargetProfile, precision: str, loaded, norm, out_dir: Path, calib, calib_info,
-              ref, samples, verify: bool, force: bool, options: dict, int8=None) -> TargetResult:
-    from edgecompile.verify import graph_layouts, verify as check_parity
+              ref, samples, verify: bool, force: bool, options: dict, int8=None, prequantized: bool = False,
+              calib_method: str = "minmax") -> TargetResult:
+    from edgecompile.core.graph import graph_layouts
+    from edgecompile.verify import verify as check_parity
 
     backend = get_backend(prof.backend)
     res = TargetResult(prof.name, precision, prof.backend)
@@ -110,21 +142,21 @@ def build_one(prof: TargetProfile, precision: str, loaded, norm, out_dir: Path, 
         raise UnsupportedOpError(f"{prof.name}: {report.summary()}. First: {report.unsupported[0].reason}.")
     final = out_dir / f"{prof.name}-{precision}"
     tol = backend.info.tolerances[precision]
+    opts = target_options(backend, prof, options)
     with staged(final, force) as stage:
-        ctx = CompileContext(norm.model, prof, precision, stage, calib, None, {**prof.options, **options})
-        # --- int8: range table + accuracy guard (edgecompile.quant, issue 3) ---
+        ctx = CompileContext(norm.model, prof, precision, stage, calib, None, opts,
+                             prequantized=prequantized, calib_method=calib_method)
         qblock = None
         if int8 is not None and precision == "int8":
-            from edgecompile.quant.compile_int8 import compile_int8
+            from edgecompile.int8_build import compile_int8
 
             ctx.ranges = int8.table
             result, qblock = compile_int8(
-                backend, ctx, int8, lambda r: _manifest(prof, precision, loaded, norm, r, calib_info, None, tol),
+                backend, ctx, int8, lambda r: _manifest(prof, precision, loaded, norm, r, calib_info, None, tol, opts),
                 f"{prof.name} {precision}")
         else:
             result = backend.compile(ctx)
-        # --- end int8 ---
-        manifest = _manifest(prof, precision, loaded, norm, result, calib_info, None, tol)
+        manifest = _manifest(prof, precision, loaded, norm, result, calib_info, None, tol, opts)
         if qblock is not None:
             manifest["quantization"] = qblock
         manifest["files"] = hash_files(stage, result.files)
@@ -162,17 +194,19 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
           eval_src: str | None = None, min_cosine: float | None = None) -> BuildReport:
     """Build `model` for every target x precision. One failure does not stop the others."""
     from edgecompile import frontends
-    from edgecompile.backends.onnxruntime.backend import io_specs
-    from edgecompile.passes.pipeline import normalize, seeded_inputs
+    from edgecompile.core.graph import io_specs
+    from edgecompile.core.graph import seeded_inputs
+    from edgecompile.passes.pipeline import normalize
     from edgecompile.quant.qdq import is_quantized
     from edgecompile.quant.sources import load_samples
     jobs = plan(list(targets), list(precisions) if precisions else None)
+    options = dict(options or {})
+    check_user_options(options, jobs)
     loaded = loaded or frontends.load(model, weights, input_shapes)
     norm = normalize(loaded.model, input_shapes)
     report = BuildReport(loaded.source, norm, notes=loaded.notes + norm.notes)
     prequantized = is_quantized(norm.model)  # int8 builds keep the graph's own scales: no calibration
     if prequantized:
-        options = {**(options or {}), "prequantized": True}
         report.notes.append("the model is already quantized (QDQ): int8 builds use its own scales")
     feeds, calib_info = None, None
     if calib:
@@ -181,8 +215,8 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
             report.notes.append(calib_info["warning"])
     elif any(p == "int8" for _, p, _ in jobs) and not prequantized:
         raise UsageError("int8 needs calibration data: pass --calib (a .npy/.npz file, 'digits', or 'random').")
-    # --- int8: one range table per build, eval data checked before any compile (edgecompile.quant) ---
-    from edgecompile.quant.compile_int8 import guard_spec, prepare
+    # int8: one range table per build, eval data checked before any compile
+    from edgecompile.int8_build import guard_spec, prepare
 
     guard = guard_spec(max_accuracy_drop, eval_src, min_cosine)
     int8 = None
@@ -190,7 +224,6 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
         int8 = prepare(norm.model, feeds, calib_info, calib_method, guard)
     elif guard is not None:
         raise UsageError("--max-accuracy-drop / --min-cosine guard int8 builds; add --precision int8.")
-    # --- end int8 ---
     samples = (feeds or [])[:VERIFY_SAMPLES] or seeded_inputs(norm.model, VERIFY_SAMPLES)
     ref = _reference(norm.model, samples) if verify else None
     out_dir = Path(out)
@@ -202,7 +235,7 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
                                                    error=get_backend(prof.backend).available()[1]))
                 continue
             report.results.append(build_one(prof, precision, loaded, norm, out_dir, feeds, calib_info,
-                                            ref, samples, verify, force, options or {}, int8))
+                                            ref, samples, verify, force, options, int8, prequantized, calib_method))
         except EdgeCompileError as e:
             report.results.append(TargetResult(prof.name, precision, prof.backend, error=str(e)))
         report.results[-1].seconds = time.perf_counter() - started

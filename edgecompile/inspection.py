@@ -25,24 +25,27 @@ def support_matrix(model) -> dict[str, dict]:
     return out
 
 
-def delegate_report(model) -> dict | None:
-    """TFLite GPU delegate (OpenCL/Metal) readiness of the fp16 build; None without the tflite backend."""
+def backend_extras(model) -> list[dict]:
+    """Every available backend's own reports (Backend.inspect_extras), e.g. tflite's GPU-delegate share."""
     from edgecompile.backends import get_backend, implemented
 
-    if "tflite" not in implemented() or not get_backend("tflite").available()[0]:
-        return None
-    from edgecompile.backends.tflite.gpu_delegate import gpu_delegate_report
-
-    return gpu_delegate_report(model, "fp16")  # what edgecompile's fp16 build would hand the delegate
+    out = []
+    for name in implemented():
+        backend = get_backend(name)
+        if not backend.available()[0]:
+            continue
+        for sec in backend.inspect_extras(model):
+            out.append({"backend": name, "key": sec.key, "title": sec.title, "lines": sec.lines, "data": sec.data})
+    return out
 
 
 def inspect_model(model: str, input_shapes: dict | None = None, weights: str | None = None,
-                  gpu_report: bool = True) -> dict:
+                  extras: bool = True) -> dict:
     from edgecompile import frontends
     from edgecompile.analysis.liveness import peak_memory
     from edgecompile.analysis.macs import macs
     from edgecompile.analysis.params import params
-    from edgecompile.backends.onnxruntime.backend import io_specs
+    from edgecompile.core.graph import io_specs
     from edgecompile.passes.pipeline import normalize
 
     loaded = frontends.load(model, weights, input_shapes)
@@ -60,5 +63,5 @@ def inspect_model(model: str, input_shapes: dict | None = None, weights: str | N
         "activation_memory": peak_memory(norm.model),
         "passes": [{"name": r.name, "changed": r.changed, "detail": r.detail} for r in norm.passes],
         "support": support_matrix(norm.model),
-        "tflite_gpu_delegate": delegate_report(norm.model) if gpu_report else None,
+        "extras": backend_extras(norm.model) if extras else [],
     }

@@ -44,7 +44,7 @@ def _claim(out: Path, force: bool) -> None:
 def run(out: str | Path = "edgecompile-quickstart", runs: int = 200, force: bool = False, log=print) -> QuickstartReport:
     from edgecompile.accuracy import artifact_accuracy
     from edgecompile.artifact import Artifact
-    from edgecompile.backends import NOT_BUILT, REGISTRY, get_backend, implemented
+    from edgecompile.backends import NOT_BUILT, get_backend, implemented, registry
     from edgecompile.bench import measure
     from edgecompile.driver import build
     from edgecompile.datasets import digits_split
@@ -58,7 +58,7 @@ def run(out: str | Path = "edgecompile-quickstart", runs: int = 200, force: bool
     log(f"  test accuracy {trained.test_accuracy:.2%} in {trained.train_seconds:.1f} s -> {trained.onnx_path}")
     report = QuickstartReport(out, trained.onnx_path, trained.test_accuracy, trained.train_seconds)
     present = implemented()
-    for name in REGISTRY:
+    for name in registry():
         if name not in present:
             report.unavailable[name] = NOT_BUILT.get(name, "not part of this edgecompile build")
         else:

@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from edgecompile.core.options import unknown_key
 from edgecompile.errors import UsageError
 
 _HERE = Path(__file__).resolve().parent
@@ -33,16 +34,25 @@ class TargetProfile:
     path: str | None = None  # file it came from
 
 
+PROFILE_KEYS = ("name", "backend", "description", "precisions", "options", "budget", "bench")
+BUDGET_KEYS = ("ram", "flash")
+
+
 def _parse(path: Path) -> TargetProfile:
     try:
         raw = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as e:
         raise UsageError(f"Target profile {path} is not valid TOML: {e}") from e
-    known = {"name", "backend", "description", "precisions", "options", "budget", "bench"}
-    unknown = set(raw) - known
-    if unknown or "backend" not in raw:
-        raise UsageError(f"Target profile {path}: needs 'backend'; unknown keys {sorted(unknown)}")
-    return TargetProfile(
+    where = f"Target profile {path}"
+    for key in raw:
+        if key not in PROFILE_KEYS:
+            raise unknown_key(key, PROFILE_KEYS, where, "key")
+    if "backend" not in raw:
+        raise UsageError(f"{where} has no 'backend' key (the backend that compiles for it, e.g. backend = \"c\").")
+    for key in raw.get("budget", {}):
+        if key not in BUDGET_KEYS:
+            raise unknown_key(key, BUDGET_KEYS, f"{where} [budget]", "key")
+    prof = TargetProfile(
         name=raw.get("name", path.stem),
         backend=raw["backend"],
         description=raw.get("description", ""),
@@ -52,6 +62,25 @@ def _parse(path: Path) -> TargetProfile:
         bench=dict(raw.get("bench", {})),
         path=str(path),
     )
+    check(prof, where)
+    return prof
+
+
+def check(prof: TargetProfile, where: str) -> None:
+    """A profile's [options] and [bench] against what its backend declares (skipped for a backend
+    this installation does not have: building for it fails with that reason)."""
+    from edgecompile.backends import get_backend, implemented, registry
+    from edgecompile.core.options import validate
+
+    if prof.backend not in registry():
+        raise unknown_key(prof.backend, registry(), where, "backend")
+    if prof.backend not in implemented():
+        return
+    backend = get_backend(prof.backend)
+    validate(prof.options, backend.options, f"{where} [options] ({prof.backend} backend)")
+    bench = dict(prof.bench)
+    runner = backend.runner(str(bench.pop("runner", backend.bench_runners[0].name)))
+    validate(bench, runner.keys, f"{where} [bench] ({runner.name} runner)", "key")
 
 
 @lru_cache(maxsize=1)
@@ -65,16 +94,16 @@ def profiles() -> dict[str, TargetProfile]:
 
 def resolve(name: str) -> TargetProfile:
     """A profile by name, or a backend name with its default options."""
-    from edgecompile.backends import REGISTRY
+    from edgecompile.backends import registry
 
     table = profiles()
     if name in table:
         return table[name]
-    if name in REGISTRY:
+    if name in registry():
         return TargetProfile(name=name, backend=name, description=f"{name} backend defaults")
     if name.endswith(".toml") and Path(name).is_file():
         return _parse(Path(name))
-    choices = sorted(set(table) | set(REGISTRY))
+    choices = sorted(set(table) | set(registry()))
     close = difflib.get_close_matches(name, choices, n=1)
     hint = f" Did you mean '{close[0]}'?" if close else ""
     raise UsageError(f"Unknown target '{name}'.{hint} Run 'edgecompile targets' to list them.")

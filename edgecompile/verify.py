@@ -1,100 +1,15 @@
 """Parity between an artifact and the reference (ONNX Runtime, CPU, on the fp32 normalized graph)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 
-from edgecompile.backends.base import TensorSpec, Tolerance
+from edgecompile.core.parity import compare, misses
+from edgecompile.core.tensor import TensorSpec, decode, encode
+from edgecompile.core.tolerance import Tolerance
 from edgecompile.errors import ToleranceError
-
-
-@dataclass
-class OutputParity:
-    name: str
-    max_abs_err: float
-    max_rel_err: float  # max |a-r| / max |r|: relative to the output's scale, robust to zeros
-    cosine: float
-    top1_agreement: float | None  # only for class vectors (rank-2 outputs, more than one class)
-
-
-def within(err: float, magnitude: float, tol: float) -> bool:
-    """|a-r| <= tol, absolute for outputs of magnitude <= 1 and relative to the largest output above.
-
-    fp32 kernels that sum in another order differ by a few ulp of the result (a logit of 30 has an
-    ulp of 2e-6), so a purely absolute bound would reject correct exports of trained models.
-    """
-    return err <= tol * max(1.0, magnitude)
-
-
-def to_layout(x: np.ndarray, src: str | None, dst: str | None) -> np.ndarray:
-    if src == dst or src is None or dst is None or x.ndim != 4:
-        return x
-    if (src, dst) == ("NCHW", "NHWC"):
-        return np.ascontiguousarray(x.transpose(0, 2, 3, 1))
-    if (src, dst) == ("NHWC", "NCHW"):
-        return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
-    raise ValueError(f"unknown layouts {src} -> {dst}")
-
-
-def encode(x: np.ndarray, spec: TensorSpec, ref_layout: str | None = "NCHW") -> np.ndarray:
-    """Reference-side float input -> what the artifact's caller passes (layout, quantization)."""
-    x = to_layout(x, ref_layout if spec.layout else None, spec.layout)
-    if spec.scale is not None:
-        info = np.iinfo(spec.dtype)
-        q = np.round(x / spec.scale) + spec.zero_point
-        return np.clip(q, info.min, info.max).astype(spec.dtype)
-    return x.astype(spec.dtype)
-
-
-def decode(y: np.ndarray, spec: TensorSpec, ref_layout: str | None = "NCHW") -> np.ndarray:
-    """Artifact output -> float in the reference layout."""
-    y = np.asarray(y)
-    if spec.scale is not None:
-        y = (y.astype(np.float32) - spec.zero_point) * spec.scale
-    return to_layout(y.astype(np.float32), spec.layout, ref_layout if spec.layout else None)
-
-
-def compare(name: str, ref: np.ndarray, got: np.ndarray) -> OutputParity:
-    ref = np.asarray(ref, dtype=np.float64)
-    got = np.asarray(got, dtype=np.float64).reshape(ref.shape)
-    diff = np.abs(ref - got)
-    scale = float(np.max(np.abs(ref))) if ref.size else 0.0
-    a, b = ref.ravel(), got.ravel()
-    na, nb = np.linalg.norm(a), np.linalg.norm(b)
-    cosine = float(a @ b / (na * nb)) if na > 0 and nb > 0 else float(na == nb)
-    top1 = None
-    if ref.ndim == 2 and ref.shape[1] > 1:
-        top1 = float(np.mean(ref.argmax(1) == got.argmax(1)))
-    return OutputParity(
-        name=name,
-        max_abs_err=float(diff.max()) if diff.size else 0.0,
-        max_rel_err=float(diff.max() / scale) if scale > 0 else float(diff.max() if diff.size else 0.0),
-        cosine=cosine,
-        top1_agreement=top1,
-    )
-
-
-def misses(p: OutputParity, tol: Tolerance) -> list[str]:
-    out = []
-    if tol.max_rel_err is not None and p.max_rel_err > tol.max_rel_err:
-        out.append(f"max relative error {p.max_rel_err:.3g} > {tol.max_rel_err:.3g}")
-    if tol.max_abs_err is not None and p.max_abs_err > tol.max_abs_err:
-        out.append(f"max absolute error {p.max_abs_err:.3g} > {tol.max_abs_err:.3g}")
-    if tol.min_cosine is not None and p.cosine < tol.min_cosine:
-        out.append(f"cosine {p.cosine:.6f} < {tol.min_cosine}")
-    if tol.min_top1 is not None and p.top1_agreement is not None and p.top1_agreement < tol.min_top1:
-        out.append(f"top-1 agreement {p.top1_agreement:.3f} < {tol.min_top1}")
-    return out
-
-
-def graph_layouts(model) -> dict[str, str | None]:
-    """Layout of every input and output of the reference graph, for encode/decode."""
-    from edgecompile.backends.onnxruntime.backend import io_specs
-
-    ins, outs = io_specs(model)
-    return {s.name: s.layout for s in ins + outs}
 
 
 def run_batched(runner, specs: list[TensorSpec], samples: list[dict[str, np.ndarray]], out_specs: list[TensorSpec],

@@ -106,8 +106,10 @@ def built(tmp_path_factory, digits_cnn):
 @pytest.mark.parametrize("backend,precision,model", list(_cases()))
 def test_parity_with_onnxruntime_fp32(built, backend, precision, model):
     from edgecompile.artifact import Artifact
-    from edgecompile.backends.onnxruntime.backend import io_specs
-    from edgecompile.verify import compare, graph_layouts, reference_outputs, run_batched
+    from edgecompile.core.graph import io_specs
+    from edgecompile.core.graph import graph_layouts
+    from edgecompile.core.parity import compare
+    from edgecompile.verify import reference_outputs, run_batched
 
     need_backend(backend)
     normalized, results = built(backend, model)

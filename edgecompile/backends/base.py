@@ -1,8 +1,12 @@
-"""The backend contract: ONNX's prepare/run split, plus a read-only support check.
+"""The backend contract: ONNX's prepare/run split, plus everything else a backend brings.
 
 A backend turns the normalized ONNX graph into files in a staging folder (`compile`) and
 later runs those files (`load` -> Runner). It never writes the manifest itself: the build
-driver does, from what `compile` returns.
+driver does, from what `compile` returns. Besides that it declares, as data on the class:
+its typed `options` (CLI flags and profile `[options]` are generated from and checked against
+them), its `int8_flavor` (how the shared range table becomes its scales), its `bench_runners`
+(with the `[bench]` keys each takes), and `inspect_extras` (reports only it can make).
+A backend is its folder plus one registry line or an `edgecompile.backends` entry point.
 """
 from __future__ import annotations
 
@@ -13,21 +17,16 @@ from typing import TYPE_CHECKING, Any, Iterable, Protocol
 
 import numpy as np
 
+from edgecompile.core.flavor import Flavor
+from edgecompile.core.options import Option
+from edgecompile.core.tensor import TensorSpec
+from edgecompile.core.tolerance import Tolerance
+
 if TYPE_CHECKING:  # heavy imports stay out of module import time
     import onnx
 
     from edgecompile.artifact import Artifact
     from edgecompile.targets import TargetProfile
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    """How close an artifact must be to the fp32 ONNX Runtime reference. None = not checked."""
-
-    max_rel_err: float | None = None  # max |a-r| / max(|r|) over each output
-    max_abs_err: float | None = None  # max |a-r|
-    min_cosine: float | None = None  # cosine similarity of flattened outputs
-    min_top1: float | None = None  # fraction of samples whose argmax agrees (class vectors)
 
 
 @dataclass(frozen=True)
@@ -67,28 +66,6 @@ class SupportReport:
         return "unsupported: " + "; ".join(parts)
 
 
-@dataclass(frozen=True)
-class TensorSpec:
-    """One artifact input or output, as its callers see it."""
-
-    name: str
-    shape: tuple[int, ...]
-    dtype: str  # numpy dtype name: "float32", "int8", ...
-    layout: str | None = None  # "NCHW", "NHWC" or None when not an image tensor
-    scale: float | None = None  # set when the tensor is quantized: real = scale * (q - zero_point)
-    zero_point: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        d = {"name": self.name, "shape": list(self.shape), "dtype": self.dtype, "layout": self.layout}
-        if self.scale is not None:
-            d["scale"], d["zero_point"] = self.scale, self.zero_point
-        return d
-
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "TensorSpec":
-        return cls(d["name"], tuple(d["shape"]), d["dtype"], d.get("layout"), d.get("scale"), d.get("zero_point"))
-
-
 @dataclass
 class CompileContext:
     """Everything a backend may use to compile. `model` is the normalized fp32 graph."""
@@ -99,7 +76,9 @@ class CompileContext:
     out_dir: Path  # staging folder; write artifact files here
     calib: list[dict[str, np.ndarray]] | None = None  # representative inputs (NCHW, float), or None
     ranges: Any = None  # edgecompile.quant range table, when calibration ran
-    options: dict[str, Any] = field(default_factory=dict)  # profile options merged with CLI options
+    options: dict[str, Any] = field(default_factory=dict)  # declared options: profile, then CLI, then defaults
+    prequantized: bool = False  # the graph carries its own QDQ scales: int8 needs no calibration
+    calib_method: str = "minmax"  # how the range table turns statistics into ranges
 
 
 @dataclass
@@ -116,8 +95,56 @@ class Runner(Protocol):
         """Run one inference; feeds and results follow the artifact's TensorSpecs."""
 
 
+@dataclass(frozen=True)
+class BenchRunner:
+    """One way to benchmark a backend's artifacts. `entry` is "module:function" with the signature
+    `(artifact, runs, warmup, settings) -> metrics dict`; `keys` are the `[bench]` settings it takes."""
+
+    name: str  # "host", "ssh", "qemu", ...
+    entry: str  # imported only when used
+    keys: tuple[Option, ...] = ()
+    help: str = ""
+
+
+# Runners every backend whose artifacts run in a Python process gets (edgecompile.bench).
+HOST = BenchRunner("host", "edgecompile.bench.host:bench", (), "a fresh Python process on this machine")
+SSH = BenchRunner("ssh", "edgecompile.bench.ssh:bench", (
+    Option("host", str, None, "[user@]host[:port] of the remote machine"),
+    Option("key_file", str, None, "private key file"),
+    Option("known_hosts", str, None, "known_hosts file (host keys are always checked)"),
+    Option("python", str, None, "Python on the remote that has edgecompile installed"),
+    Option("workdir", str, None, "folder on the remote for uploaded artifacts"),
+), "a remote machine over SSH")
+
+
+@dataclass(frozen=True)
+class InspectSection:
+    """A report only one backend can make, shown by `edgecompile inspect`."""
+
+    key: str  # JSON key, e.g. "gpu_delegate"
+    title: str  # one line for the terminal
+    lines: list[str]  # what the terminal shows under the title
+    data: dict[str, Any]  # what --json shows
+
+
 class Backend(abc.ABC):
     info: BackendInfo
+    options: tuple[Option, ...] = ()  # typed options; `build --option KEY=VALUE` and profiles' [options]
+    int8_flavor: Flavor | None = None  # None: int8 does not come from the shared range table
+    bench_runners: tuple[BenchRunner, ...] = (HOST, SSH)  # the first is the default
+
+    def inspect_extras(self, model: "onnx.ModelProto") -> list[InspectSection]:
+        """Reports only this backend can make about a normalized graph (may be slow: they are optional)."""
+        return []
+
+    def runner(self, name: str) -> BenchRunner:
+        for r in self.bench_runners:
+            if r.name == name:
+                return r
+        from edgecompile.errors import UsageError
+
+        names = ", ".join(r.name for r in self.bench_runners)
+        raise UsageError(f"The {self.info.name} backend's artifacts are benchmarked with: {names}; not '{name}'.")
 
     @abc.abstractmethod
     def available(self) -> tuple[bool, str]:

@@ -9,7 +9,8 @@ import sys
 from edgecompile.errors import EdgeCompileError
 
 
-def bench(artifact, runs: int, warmup: int) -> dict:
+def bench(artifact, runs: int, warmup: int, settings: dict) -> dict:
+    """The host runner takes no [bench] settings."""
     cmd = [sys.executable, "-m", "edgecompile.bench.worker", str(artifact.path), str(runs), str(warmup)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:

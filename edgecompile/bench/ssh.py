@@ -58,7 +58,10 @@ def _exec(client, command: str) -> tuple[int, str, str]:
     return rc, stdout.read().decode(), stderr.read().decode()
 
 
-def bench(artifact, runs: int, warmup: int, remote: Remote) -> dict:
+def bench(artifact, runs: int, warmup: int, settings: dict) -> dict:
+    if not settings.get("host"):
+        raise UsageError("The ssh runner needs a remote: --remote user@host[:port] or [bench] host in the profile.")
+    remote = Remote.parse(settings["host"], **settings)
     client = _client(remote)
     folder = posixpath.join(remote.workdir, sha256_file(artifact.path / "manifest.json")[:16])
     try:

@@ -10,7 +10,7 @@ from edgecompile.cli.options import echo_json, json_option
 @click.argument("artifacts", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
 @click.option("--runs", default=200, show_default=True, help="Timed inferences per artifact.")
 @click.option("--warmup", default=20, show_default=True, help="Untimed inferences before timing.")
-@click.option("--runner", type=click.Choice(["host", "qemu", "ssh"]), help="Override the profile's runner.")
+@click.option("--runner", help="Override the profile's runner (host, ssh, or one the backend adds, e.g. qemu for c).")
 @click.option("--remote", metavar="[USER@]HOST[:PORT]", help="Benchmark on a remote machine over SSH.")
 @click.option("--ssh-key", type=click.Path(exists=True, dir_okay=False), help="Private key for --remote.")
 @click.option("--known-hosts", type=click.Path(exists=True, dir_okay=False), help="known_hosts file for --remote.")

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import click
 
+from edgecompile.cli.backend_options import add_backend_options, collect
 from edgecompile.cli.options import echo_json, input_shape_option, json_option, model_argument, shapes, weights_option
+from edgecompile.core.precision import PRECISIONS
 
 
 @click.command("build")
 @model_argument
 @click.option("--target", "-t", "targets", multiple=True, required=True,
               help="Backend, device profile or 'all' (repeatable).")
-@click.option("--precision", "-p", "precisions", multiple=True, type=click.Choice(["fp32", "fp16", "int8"]),
+@click.option("--precision", "-p", "precisions", multiple=True, type=click.Choice(PRECISIONS),
               help="Precision (repeatable). Default: the profile's first, else fp32.")
 @click.option("--calib", help="Calibration data: .npy/.npz, image folder, calibration/*.toml, 'module:function', "
               "'digits', or 'random'.")
@@ -24,20 +26,12 @@ from edgecompile.cli.options import echo_json, input_shape_option, json_option, 
 @click.option("--out", "-o", default="build", show_default=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace existing artifact folders.")
 @click.option("--no-verify", is_flag=True, help="Skip the parity check against ONNX Runtime.")
-@click.option("--io-layout", type=click.Choice(["nchw", "nhwc"]), default=None,
-              help="Layout callers pass for 4-D inputs of channels-last backends (tflite; default nhwc).")
-@click.option("--tune-trials", type=click.IntRange(min=0), default=0, metavar="N",
-              help="tvm: MetaSchedule tuning trials (0 = off); the tuning log is cached by model hash.")
-@click.option("--c-prefix", default=None, metavar="NAME", help="c: prefix of the generated C symbols (default 'model').")
-@click.option("--max-ram", type=click.IntRange(min=1), default=None, metavar="BYTES",
-              help="c: fail unless arena + inputs/outputs fit (overrides the profile's budget).")
-@click.option("--max-flash", type=click.IntRange(min=1), default=None, metavar="BYTES",
-              help="c: fail unless code + constants fit (overrides the profile's budget).")
 @weights_option
 @input_shape_option
+@add_backend_options
 @json_option
 def command(model, targets, precisions, calib, calib_samples, calib_method, max_accuracy_drop, eval_src, min_cosine,
-            out, force, no_verify, io_layout, tune_trials, c_prefix, max_ram, max_flash, weights, input_shape, as_json):
+            out, force, no_verify, weights, input_shape, as_json, **backend_flags):
     """Compile MODEL into one verified artifact folder per target and precision: OUT/<target>-<precision>/."""
     from edgecompile.driver import build
     from edgecompile.cli.render import print_build_report
@@ -45,10 +39,7 @@ def command(model, targets, precisions, calib, calib_samples, calib_method, max_
     report = build(model, list(targets), list(precisions) or None, calib=calib, calib_samples=calib_samples,
                    out=out, force=force, verify=not no_verify, input_shapes=shapes(input_shape), weights=weights,
                    calib_method=calib_method, max_accuracy_drop=max_accuracy_drop, eval_src=eval_src,
-                   min_cosine=min_cosine, options={**({"io_layout": io_layout} if io_layout else {}),
-                                                   **({"tune_trials": tune_trials} if tune_trials else {}),
-                                                   **{k: v for k, v in (("c_prefix", c_prefix), ("max_ram", max_ram),
-                                                                        ("max_flash", max_flash)) if v}} or None)
+                   min_cosine=min_cosine, options=collect(backend_flags))
     if as_json:
         echo_json({"source": report.source, "notes": report.notes, "ok": report.ok,
                    "results": [{"target": r.target, "precision": r.precision, "backend": r.backend,

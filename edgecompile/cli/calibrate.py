@@ -20,7 +20,7 @@ from edgecompile.cli.options import echo_json, input_shape_option, json_option, 
 def command(model, calib, calib_samples, calib_method, no_cache, weights, input_shape, as_json):
     """Compute (or reuse from the cache) the INT8 range table and print it."""
     from edgecompile import frontends
-    from edgecompile.backends.onnxruntime.backend import io_specs
+    from edgecompile.core.graph import io_specs
     from edgecompile.passes.pipeline import normalize
     from edgecompile.quant.qdq import activation_params
     from edgecompile.quant.sources import load_samples

@@ -114,12 +114,10 @@ def print_inspect(r: dict, n_layers: int) -> None:
             status = "; ".join(f"{u['op_type']} at {u['node_name']}: {u['reason']}" for u in s["unsupported"])
         t.add_row(name, status)
     c.print(t)
-    gpu = r.get("tflite_gpu_delegate")
-    if gpu:
-        c.print(f"TFLite GPU delegate (fp16, OpenCL/Metal): {gpu['ops_on_gpu']}/{gpu['ops_total']} ops on the GPU "
-                f"in {gpu['gpu_partitions']} partition(s)" + ("" if gpu["fully_delegated"] else "; on the CPU:"))
-        for f in gpu["cpu_fallback"]:
-            c.print(f"  {f['op']} (op {f['index']}, {short(f['tensor'])}): {f['reason']}")
+    for extra in r.get("extras", []):
+        c.print(f"{extra['backend']}: {extra['title']}")
+        for line in extra["lines"]:
+            c.print(f"  {line}")
 
 
 def print_quickstart(r) -> None:

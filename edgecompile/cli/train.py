@@ -49,3 +49,15 @@ def command(arch, data, epochs, batch_size, lr, width, amp, seed, nproc, threads
         return
     click.echo(f"{cfg.arch} on {cfg.data}: test accuracy {m['test_accuracy']:.4f} after {m['epochs']} epochs "
                f"in {m['train_seconds']:.1f} s ({m['params']} parameters) -> {out}")
+
+
+if __name__ == "__main__":  # torchrun --nproc-per-node N -m edgecompile.cli.train ...
+    import sys
+
+    from edgecompile.errors import EdgeCompileError
+
+    try:
+        command(prog_name="python -m edgecompile.cli.train", standalone_mode=False)
+    except EdgeCompileError as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(e.exit_code)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from edgecompile.core.graph import CHANNELS_LAST_KEY
 from edgecompile.errors import MissingExtraError, ModelLoadError, UsageError
 from edgecompile.frontends import LoadedModel, sha256_bytes
 
 OPSET = 17
-CHANNELS_LAST_KEY = "edgecompile.channels_last"  # metadata: comma-separated 4-D NHWC input/output names
 
 
 def boundary_4d(data: bytes) -> tuple[list[str], list[str]]:
@@ -41,7 +41,7 @@ def load(path: Path, weights: str | None, input_shapes: dict, nchw: bool = False
     data = path.read_bytes()
     if len(data) < 8 or data[4:8] != b"TFL3":
         raise ModelLoadError(f"'{path}' is not a TFLite flatbuffer (no TFL3 identifier).")
-    from edgecompile.backends.tflite.quiet import quiet
+    from edgecompile.core.quiet import quiet
 
     try:
         with quiet():  # importing TensorFlow prints CUDA and oneDNN notices

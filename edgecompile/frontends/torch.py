@@ -11,7 +11,7 @@ import numpy as np
 
 from edgecompile.errors import ModelLoadError, UsageError
 from edgecompile.frontends import LoadedModel, sha256_bytes
-from edgecompile.verify import within
+from edgecompile.core.parity import within
 
 EXPORT_OPSET = 17
 PARITY_ATOL = 1e-5  # the export must match PyTorch to this; see verify.within for the scale rule

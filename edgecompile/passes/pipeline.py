@@ -8,7 +8,8 @@ import numpy as np
 
 from edgecompile.errors import ModelLoadError
 from edgecompile.passes import PassContext, PassResult
-from edgecompile.verify import within
+from edgecompile.core.graph import seeded_inputs
+from edgecompile.core.parity import within
 
 PASSES = ("upgrade_opset", "fix_shapes", "remove_identity", "fold_weight_dequantize", "fold_batchnorm",
           "fold_constants", "check_and_infer")
@@ -21,32 +22,6 @@ class Normalized:
     passes: list[PassResult]
     notes: list[str] = field(default_factory=list)
     parity_max_abs_err: float = 0.0
-
-
-def seeded_inputs(model, n: int = 4, seed: int = 0) -> list[dict[str, np.ndarray]]:
-    """n single-batch feeds for every graph input: N(0,1) floats, uniform integers."""
-    from onnx import helper
-
-    rng = np.random.default_rng(seed)
-    inits = {t.name for t in model.graph.initializer}
-    feeds = []
-    for _ in range(n):
-        feed = {}
-        for vi in model.graph.input:
-            if vi.name in inits:
-                continue
-            tt = vi.type.tensor_type
-            dtype = helper.tensor_dtype_to_np_dtype(tt.elem_type)
-            shape = tuple(d.dim_value for d in tt.shape.dim)
-            if np.issubdtype(dtype, np.integer):
-                info = np.iinfo(dtype)
-                feed[vi.name] = rng.integers(max(info.min, -128), min(info.max, 127) + 1, size=shape).astype(dtype)
-            elif dtype == np.bool_:
-                feed[vi.name] = rng.random(shape) > 0.5
-            else:
-                feed[vi.name] = rng.standard_normal(shape).astype(dtype)
-        feeds.append(feed)
-    return feeds
 
 
 def _run(model_bytes: bytes, feeds):

@@ -1,9 +1,10 @@
-"""Calibration data, range tables and per-backend INT8 flavors.
+"""Calibration data, range tables and the QDQ graphs of each backend's INT8 flavor.
 
+quant computes; it never drives a backend (the build driver does: edgecompile/int8_build.py).
 For backends (CompileContext.ranges is a table.RangeTable when the build has an int8 target):
 
-    from edgecompile.quant.qdq import quantize, FLAVORS      # "onnxruntime", "openvino", "tensorrt", "c"
-    qdq_model = quantize(ctx.model, ctx.ranges, "openvino")  # onnx.ModelProto; keep_float from the guard
+    from edgecompile.quant.qdq import quantize
+    qdq_model = quantize(ctx.model, ctx.ranges, self.int8_flavor)  # onnx.ModelProto; keep_float from the guard
 
     ctx.ranges.ranges      {tensor name in the normalized graph: (lo, hi)} as measured
     ctx.ranges.keep_float  node names the accuracy guard keeps in float (quantize honours it)
@@ -11,5 +12,5 @@ For backends (CompileContext.ranges is a table.RangeTable when the build has an 
 
 Modules: sources (calibration data), images/manifest (image folders, calibration/*.toml),
 stats (one streaming ORT pass), methods (minmax/percentile/entropy/mse), table (RangeTable + cache),
-qdq (flavors), guard/compile_int8 (accuracy guard inside `build`), evaldata, report (per-layer SQNR).
+qdq (flavor -> QDQ graph), guard (scores, bound, sensitivity), evaldata, report (per-layer SQNR).
 """

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edgecompile.backends.base import TensorSpec
+from edgecompile.core.tensor import TensorSpec
 from edgecompile.errors import CalibrationError
 
 MAX_EVAL = 5000  # more than enough for a fraction-of-a-point bound on edge models

@@ -22,7 +22,7 @@ class GuardSpec:
 
 def score(outputs: dict[str, np.ndarray], ref: dict[str, np.ndarray], labels: np.ndarray | None) -> dict:
     """{'accuracy': percent or None, 'cosine': min over outputs, 'mse': of the first output}."""
-    from edgecompile.verify import compare
+    from edgecompile.core.parity import compare
 
     names = list(ref)
     cos = min(compare(n, ref[n], outputs[n]).cosine for n in names)
@@ -59,7 +59,7 @@ def run_ort(model, feeds) -> dict[str, np.ndarray]:
     return reference_outputs(model.SerializeToString(), feeds)
 
 
-def sensitivity(model, table, flavor: str, feeds, ref: dict[str, np.ndarray]) -> list[tuple[str, float]]:
+def sensitivity(model, table, flavor, feeds, ref: dict[str, np.ndarray]) -> list[tuple[str, float]]:
     """[(node, output MSE vs fp32 with only that node in float)], most helpful node first."""
     from edgecompile.quant.qdq import quantizable_nodes, quantize
 
@@ -72,14 +72,8 @@ def sensitivity(model, table, flavor: str, feeds, ref: dict[str, np.ndarray]) ->
     return sorted(out, key=lambda p: p[1])
 
 
-def simulate(model, table, flavor: str, feeds, ref, labels, keep) -> dict:
+def simulate(model, table, flavor, feeds, ref, labels, keep) -> dict:
     """Score of the flavor's QDQ graph in ONNX Runtime with `keep` in float."""
     from edgecompile.quant.qdq import quantize
 
     return score(run_ort(quantize(model, table, flavor, keep_float=keep), feeds), ref, labels)
-
-
-def p50_latency_us(runner, feed: dict[str, np.ndarray], runs: int = 50) -> float:
-    from edgecompile.bench.stats import time_runs
-
-    return float(np.median(time_runs(runner, feed, runs, warmup=5)) * 1e6)

@@ -1,50 +1,27 @@
-"""Range table -> QDQ ONNX, in each backend's INT8 flavor.
+"""Range table -> QDQ ONNX, in a backend's INT8 flavor (edgecompile.core.flavor.Flavor).
 
     from edgecompile.quant.qdq import quantize
-    qmodel = quantize(ctx.model, ctx.ranges, "openvino")      # honours ctx.ranges.keep_float
+    qmodel = quantize(ctx.model, ctx.ranges, backend.int8_flavor)   # honours ctx.ranges.keep_float
 
 Every flavor quantizes weights per output channel, symmetric int8 (zero point 0), and biases to
 int32 with scale = input_scale * weight_scale (TFLite's rule). Flavors differ only in activations:
 
-  onnxruntime  s8, asymmetric: scale = (hi - lo) / 255, zero point in [-128, 127]
-  openvino     u8, asymmetric: the same scale, zero point + 128 (its CPU plugin refuses s8 activations)
-  tensorrt     s8, symmetric: scale = max(|lo|, |hi|) / 127, zero point 0 (explicit quantization)
-  c            the onnxruntime numbers (TFLite-compatible requantization in the generated C)
+  s8 asymmetric  scale = (hi - lo) / 255, zero point in [-128, 127]        (onnxruntime; c adds TFLite's Softmax)
+  u8 asymmetric  the same scale, zero point + 128                           (openvino: its CPU plugin refuses s8)
+  s8 symmetric   scale = max(|lo|, |hi|) / 127, zero point 0                (tensorrt's explicit quantization)
 
+Each backend declares its flavor; this module knows none of them by name.
 The QDQ insertion is ONNX Runtime's QDQQuantizer, fed our ranges instead of its own calibrator.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from edgecompile.errors import UsageError
+from edgecompile.core.flavor import Flavor
 
 
-@dataclass(frozen=True)
-class Flavor:
-    activations: str  # "s8" or "u8"
-    symmetric: bool  # symmetric activations, zero point 0
-    tflite_softmax: bool = False  # Softmax outputs in TFLite's int8 steps (1/256, zero point -128)
-
-
-FLAVORS = {
-    "onnxruntime": Flavor("s8", False),
-    "openvino": Flavor("u8", False),
-    "tensorrt": Flavor("s8", True),
-    "c": Flavor("s8", False, tflite_softmax=True),
-}
-
-
-def flavor_for_backend(backend: str) -> str:
-    """The flavor a backend's artifact was built with (unknown backends: the onnxruntime numbers)."""
-    return backend if backend in FLAVORS else "onnxruntime"
-
-
-def activation_params(lo: float, hi: float, flavor: str) -> tuple[float, int, str]:
+def activation_params(lo: float, hi: float, f: Flavor) -> tuple[float, int, str]:
     """(scale, zero point, dtype) for one activation range: the numbers `quantize` writes."""
-    f = FLAVORS[flavor]
     lo, hi = min(lo, 0.0), max(hi, 0.0)
     if f.symmetric:
         m = max(abs(lo), abs(hi))
@@ -55,7 +32,7 @@ def activation_params(lo: float, hi: float, flavor: str) -> tuple[float, int, st
     return scale, zp, "int8" if f.activations == "s8" else "uint8"
 
 
-def quantize(model, table, flavor: str, keep_float=None, op_types=None):
+def quantize(model, table, f: Flavor, keep_float=None, op_types=None):
     """A QDQ copy of the fp32 `model` using `table`'s ranges; nodes in keep_float stay float.
 
     keep_float defaults to table.keep_float (what the accuracy guard chose)."""
@@ -65,9 +42,6 @@ def quantize(model, table, flavor: str, keep_float=None, op_types=None):
     from onnxruntime.quantization.quant_utils import save_and_reload_model_with_shape_infer
     from onnxruntime.quantization.registry import QDQRegistry, QLinearOpsRegistry
 
-    if flavor not in FLAVORS:
-        raise UsageError(f"Unknown INT8 flavor '{flavor}'. Choose from {', '.join(FLAVORS)}.")
-    f = FLAVORS[flavor]
     keep = set(table.keep_float if keep_float is None else keep_float)
     ranges = {n: TensorData(lowest=np.float32(min(lo, 0.0)), highest=np.float32(max(hi, 0.0)))
               for n, (lo, hi) in table.ranges.items()}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from edgecompile.core.flavor import Flavor
+
 SQNR_CAP = 150.0  # dB reported for a tensor the quantization did not change at all
 
 
@@ -31,7 +33,7 @@ def _seen_as(qmodel, tensor: str) -> str | None:
     return tensor
 
 
-def layer_sqnr(model, table, flavor: str, feeds: list[dict[str, np.ndarray]]) -> list[dict]:
+def layer_sqnr(model, table, flavor, feeds: list[dict[str, np.ndarray]]) -> list[dict]:
     """[{tensor, node, op_type, sqnr_db, float}] sorted worst (lowest SQNR) first."""
     from edgecompile.quant.qdq import quantize
     from edgecompile.quant.stats import exposed_session, float_tensors
@@ -75,6 +77,9 @@ def artifact_report(path, model_src: str | None = None, calib: str | None = None
     if not q:
         raise ArtifactError(f"{path} is a {art.precision} artifact without a 'quantization' block: "
                             f"quant-report reads int8 artifacts built by edgecompile's range table.")
+    if not q.get("flavor"):
+        raise ArtifactError(f"{path}: this {art.backend} artifact's int8 numbers come from its own converter, not "
+                            f"from edgecompile's range table, so there is no QDQ graph of it to compare layer by layer.")
     rt = q["range_table"]
     model = _model(rt["model_sha256"], model_src)
     feeds = load_cached_samples(rt["data_sha256"])
@@ -82,7 +87,7 @@ def artifact_report(path, model_src: str | None = None, calib: str | None = None
         if not calib:
             raise CalibrationError(f"The calibration samples of {path} are not in the cache ({cache_dir()}); "
                                    f"pass --calib SRC (the build's calibration data).")
-        from edgecompile.backends.onnxruntime.backend import io_specs
+        from edgecompile.core.graph import io_specs
         from edgecompile.quant.sources import load_samples
 
         feeds, _ = load_samples(calib, io_specs(model)[0], samples)
@@ -94,8 +99,9 @@ def artifact_report(path, model_src: str | None = None, calib: str | None = None
 
         table, _ = calibrate(model, feeds, data_sha256(feeds), rt["method"])
     table = table.with_float(q.get("keep_float", ()))
-    rows = layer_sqnr(model, table, q["flavor"], feeds[:samples])
-    return {"artifact": str(path), "target": art.target, "backend": art.backend, "flavor": q["flavor"],
+    flavor = Flavor.from_json(q["flavor"])
+    rows = layer_sqnr(model, table, flavor, feeds[:samples])
+    return {"artifact": str(path), "target": art.target, "backend": art.backend, "flavor": flavor.name,
             "method": table.method, "samples": min(len(feeds), samples), "keep_float": sorted(table.keep_float),
             "layers": rows}
 

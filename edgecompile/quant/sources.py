@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edgecompile.backends.base import TensorSpec
+from edgecompile.core.tensor import TensorSpec
 from edgecompile.errors import CalibrationError
 
 DEFAULT_SAMPLES = 200

@@ -147,14 +147,21 @@ def build_model(bundle: dict, source: str = "checkpoint"):
     """nn.Module with the bundle's weights loaded (LoRA runs come back as the peft model)."""
     net = base_model(bundle)
     if bundle.get("lora"):
-        from edgecompile.train.lora import wrap
-
         net = wrap(net, bundle["lora"])
     try:
         net.load_state_dict(bundle["state_dict"])
     except RuntimeError as e:
         raise ModelLoadError(f"The weights in {source} do not fit its architecture: {str(e).splitlines()[0]}") from e
     return net
+
+
+def wrap(net, lora: dict):
+    """The peft model for `net` with the stored LoRA settings."""
+    from peft import LoraConfig, get_peft_model
+
+    cfg = LoraConfig(r=lora["r"], lora_alpha=lora["alpha"], target_modules=list(lora["target_modules"]),
+                     lora_dropout=0.0, bias="none", modules_to_save=list(lora.get("modules_to_save") or []) or None)
+    return get_peft_model(net, cfg)
 
 
 def model_record(net, bundle_like: dict) -> dict:

@@ -17,15 +17,6 @@ _HF_HEADS = {"vit": "ViTForImageClassification", "deit": "ViTForImageClassificat
              "bert": "BertForSequenceClassification"}
 
 
-def wrap(net, lora: dict):
-    """The peft model for `net` with the stored LoRA settings."""
-    from peft import LoraConfig, get_peft_model
-
-    cfg = LoraConfig(r=lora["r"], lora_alpha=lora["alpha"], target_modules=list(lora["target_modules"]),
-                     lora_dropout=0.0, bias="none", modules_to_save=list(lora.get("modules_to_save") or []) or None)
-    return get_peft_model(net, cfg)
-
-
 def default_targets(net) -> list[str]:
     """Every Linear and non-grouped Conv2d (peft's Conv LoRA does not take depthwise groups)."""
     import torch.nn as nn
@@ -123,7 +114,7 @@ def finetune(source: str, data_spec: str, out: str, r: int = 8, alpha: int = 16,
     lora = {"r": r, "alpha": alpha, "target_modules": targets, "modules_to_save": list(modules_to_save or [])}
     structure = bundles.structure(base)
     torch.manual_seed(seed)
-    net = wrap(base, lora)
+    net = bundles.wrap(base, lora)
     n_train, n_all = trainable(net)
     metrics = fit(cfg, net, data, {"kind": "lora", **record, "lora": lora, "structure": structure})
     metrics.update(trainable_params=n_train, total_params=n_all, trainable_fraction=n_train / n_all)

@@ -80,7 +80,7 @@ def _runner(net, in_shape, target: str, tmp: Path):
         sess = ort.InferenceSession(loaded.model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
         return lambda: sess.run(None, {"input": x})
     from edgecompile import build
-    from edgecompile.verify import encode
+    from edgecompile.core.tensor import encode
 
     tmp.mkdir(parents=True)
     (tmp / "m.onnx").write_bytes(loaded.model.SerializeToString())

@@ -2,7 +2,7 @@
 
 One process:    edgecompile train --arch tinycnn --data digits --out runs/a
 Several (CPU):  edgecompile train ... --nproc 2           (spawns workers, gloo)
-torchrun:       torchrun --nproc-per-node 2 -m edgecompile.train.train --arch tinycnn --data digits --out runs/a
+torchrun:       torchrun --nproc-per-node 2 -m edgecompile.cli.train --arch tinycnn --data digits --out runs/a
 `finetune` (LoRA) and `prune` (recovery) call `fit` with a model of their own.
 """
 from __future__ import annotations
@@ -252,16 +252,3 @@ def evaluate(net, x, y, device: str = "cpu", batch: int = 512) -> float:
             out = net(torch.from_numpy(np.ascontiguousarray(x[i:i + batch])).to(device))
             hits += int((out.argmax(1).cpu().numpy() == y[i:i + batch]).sum())
     return hits / max(1, len(y))
-
-
-if __name__ == "__main__":  # torchrun --nproc-per-node N -m edgecompile.train.train ...
-    import sys
-
-    from edgecompile.cli.train import command
-    from edgecompile.errors import EdgeCompileError
-
-    try:
-        command(prog_name="python -m edgecompile.train.train", standalone_mode=False)
-    except EdgeCompileError as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(e.exit_code)

@@ -89,7 +89,7 @@ def test_conversion_is_deterministic(digits, digits_cnn, tmp_path):
 
 def test_io_layout_nchw_matches_nhwc(digits, digits_cnn, tmp_path):
     from edgecompile.datasets import digits_split
-    from edgecompile.verify import decode
+    from edgecompile.core.tensor import decode
 
     nchw = _build(digits_cnn, tmp_path, ["fp32"], options={"io_layout": "nchw"})["fp32"]
     nhwc = digits["fp32"]

@@ -37,7 +37,8 @@ def _original(path, x):
 
 
 def test_default_keeps_nhwc_and_marks_it(tf2onnx_ok, capfd):
-    from edgecompile.frontends.tflite import CHANNELS_LAST_KEY, load
+    from edgecompile.core.graph import CHANNELS_LAST_KEY
+    from edgecompile.frontends.tflite import load
 
     src = mlperf_model(KWS)
     loaded = load(src, None, {})
@@ -52,7 +53,8 @@ def test_default_keeps_nhwc_and_marks_it(tf2onnx_ok, capfd):
 
 
 def test_nchw_option_transposes_the_boundary(tf2onnx_ok):
-    from edgecompile.frontends.tflite import CHANNELS_LAST_KEY, load
+    from edgecompile.core.graph import CHANNELS_LAST_KEY
+    from edgecompile.frontends.tflite import load
 
     src = mlperf_model("pretrainedResnet.tflite")
     nhwc, nchw = load(src, None, {}), load(src, None, {}, nchw=True)

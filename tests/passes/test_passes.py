@@ -9,7 +9,8 @@ from edgecompile.errors import UsageError
 from edgecompile.passes import PassContext
 from edgecompile.passes import (fix_shapes, fold_batchnorm, fold_constants, fold_weight_dequantize, remove_identity,
                                upgrade_opset)
-from edgecompile.passes.pipeline import normalize, seeded_inputs
+from edgecompile.core.graph import seeded_inputs
+from edgecompile.passes.pipeline import normalize
 
 
 def _outputs(model, feeds):

@@ -4,7 +4,11 @@ import onnx
 import pytest
 from onnx import numpy_helper
 
-from edgecompile.quant.qdq import FLAVORS, activation_params, activation_qparams, quantize
+from edgecompile.core import flavor
+from edgecompile.quant.qdq import activation_params, activation_qparams, quantize
+
+# the flavors the built-in backends declare
+FLAVORS = {"onnxruntime": flavor.S8, "openvino": flavor.U8, "tensorrt": flavor.S8_SYMMETRIC, "c": flavor.TFLITE}
 from edgecompile.quant.sources import data_sha256
 from edgecompile.quant.table import calibrate
 
@@ -17,7 +21,7 @@ def setup(tmp_path_factory):
     rng = np.random.default_rng(0)
     feeds = [{"x": rng.random((1, 1, 8, 8), dtype=np.float32)} for _ in range(64)]
     table, _ = calibrate(model, feeds, data_sha256(feeds), "minmax")
-    return model, feeds, table, {f: quantize(model, table, f) for f in FLAVORS}
+    return model, feeds, table, {f: quantize(model, table, FLAVORS[f]) for f in FLAVORS}
 
 
 def _inits(m):
@@ -38,7 +42,7 @@ def test_activation_ranges_agree_across_flavors(setup):
         assert sym[1] == 0 and sym[0] * 127 == pytest.approx(max(-lo, hi), abs=s8[0])
     for t in ("x", "r1", "r2"):  # tensors whose range nothing adjusts: exactly the table's numbers
         for f in FLAVORS:
-            scale, zp, dtype = activation_params(*table.ranges[t], f)
+            scale, zp, dtype = activation_params(*table.ranges[t], FLAVORS[f])
             assert params[f][t] == (pytest.approx(float(scale)), zp, dtype)
 
 
@@ -63,7 +67,8 @@ def test_bias_is_int32_with_input_times_weight_scale(setup):
 
 
 def test_every_flavor_runs_close_to_float(setup):
-    from edgecompile.verify import compare, reference_outputs
+    from edgecompile.core.parity import compare
+    from edgecompile.verify import reference_outputs
 
     model, feeds, _, q = setup
     ref = reference_outputs(model.SerializeToString(), feeds)["y"]
@@ -74,7 +79,7 @@ def test_every_flavor_runs_close_to_float(setup):
 
 def test_keep_float_layer_reads_float_input(setup):
     model, feeds, table, _ = setup
-    m = quantize(model, table.with_float({"fc"}), "onnxruntime")
+    m = quantize(model, table.with_float({"fc"}), flavor.S8)
     fc = next(n for n in m.graph.node if n.name == "fc")
     assert "DequantizeLinear" not in {n.op_type for n in m.graph.node if fc.input[0] in n.output}
     onnx.checker.check_model(m)

@@ -5,7 +5,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from edgecompile.backends.base import TensorSpec
+from edgecompile.core.tensor import TensorSpec
 from edgecompile.errors import CalibrationError
 from edgecompile.quant.sources import load_samples
 

@@ -15,7 +15,7 @@ STEP_LOSS_TOL = 1e-4
 @pytest.mark.slow
 def test_two_processes_match_one(tmp_path):
     from edgecompile.train import bundle
-    from edgecompile.train.train import TrainConfig, train
+    from edgecompile.cli.train import TrainConfig, train
 
     one = train(TrainConfig(out=str(tmp_path / "one"), arch="mlp", epochs=2, batch_size=64))
     two = train(TrainConfig(out=str(tmp_path / "two"), arch="mlp", epochs=2, batch_size=64, nproc=2, force=True))
@@ -32,17 +32,17 @@ def test_two_processes_match_one(tmp_path):
 
 @pytest.mark.slow
 def test_torchrun_module_entry(tmp_path):
-    """`torchrun --nproc-per-node 2 -m edgecompile.train.train ...`: the documented multi-process form."""
+    """`torchrun --nproc-per-node 2 -m edgecompile.cli.train ...`: the documented multi-process form."""
     import subprocess
     import sys
 
     from edgecompile.train import bundle
 
     torchrun = need_tool("torchrun", "train")
-    res = subprocess.run([torchrun, "--nproc-per-node", "2", "-m", "edgecompile.train.train", "--arch", "mlp",
+    res = subprocess.run([torchrun, "--nproc-per-node", "2", "-m", "edgecompile.cli.train", "--arch", "mlp",
                           "--epochs", "1", "--out", str(tmp_path / "r")], capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-3000:]
     assert bundle.load(tmp_path / "r")["metrics"]["world_size"] == 2
-    bad = subprocess.run([sys.executable, "-m", "edgecompile.train.train", "--arch", "vgg99", "--out",
+    bad = subprocess.run([sys.executable, "-m", "edgecompile.cli.train", "--arch", "vgg99", "--out",
                           str(tmp_path / "x")], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "Unknown architecture" in bad.stderr

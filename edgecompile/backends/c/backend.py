@@ -9,8 +9,9 @@ import hashlib
 import shutil
 import subprocess
 
-from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, SupportReport, TensorSpec,
-                                       Tolerance, check_by_op_table)
+from edgecompile.backends.base import (HOST, SSH, Backend, BackendInfo, BenchRunner, CompileContext, CompileResult,
+                                       Option, SupportReport, TensorSpec, Tolerance, check_by_op_table)
+from edgecompile.core import flavor
 from edgecompile.errors import CalibrationError, UsageError
 
 FILES = ["model.h", "model.c"]
@@ -18,6 +19,19 @@ SUPPORTED = {"Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Max", "Min",
              "LeakyRelu", "HardSigmoid", "HardSwish", "Elu", "Neg", "Abs", "Exp", "Sqrt", "MaxPool", "AveragePool",
              "GlobalAveragePool", "GlobalMaxPool", "ReduceMean", "Reshape", "Flatten", "Squeeze", "Unsqueeze",
              "Transpose", "Concat", "Pad", "Softmax", "QuantizeLinear", "DequantizeLinear", "Constant"}
+
+
+# Emulated Cortex-M (qemu-system-arm): its [bench] keys. A board missing from boards.toml runs when
+# the profile gives cpu and the memory map itself.
+QEMU = BenchRunner("qemu", "edgecompile.backends.c.qemu:bench", (
+    Option("machine", str, "mps2-an386", "qemu-system-arm board (-M), e.g. mps2-an386 (Cortex-M4)"),
+    Option("clock_hz", int, None, "the real part's clock: latency = instructions / clock (estimate)", minimum=1),
+    Option("cpu", str, None, "the board's CPU (else from boards.toml)"),
+    Option("flash_origin", str, None, "code memory origin for the linker script (else from boards.toml)"),
+    Option("flash_length", str, None, "code memory length (default 4 MiB)"),
+    Option("ram_origin", str, None, "data memory origin (else from boards.toml)"),
+    Option("ram_length", str, None, "data memory length (default 4 MiB)"),
+), "emulated Cortex-M board, instruction-counted")
 
 
 def _gcc_version() -> str | None:
@@ -45,6 +59,22 @@ class CBackend(Backend):
         },
     )
 
+    options = (
+        Option("c_prefix", str, "model", "prefix of the generated C symbols", flag="--c-prefix"),
+        Option("max_ram", int, None, "fail unless arena + inputs/outputs fit, in bytes (overrides the profile's budget)",
+               flag="--max-ram", minimum=1),
+        Option("max_flash", int, None, "fail unless code + constants fit, in bytes (overrides the profile's budget)",
+               flag="--max-flash", minimum=1),
+        Option("mcpu", str, None, "Cortex-M CPU for the flash estimate and firmware (-mcpu)"),
+        Option("mfpu", str, None, "FPU (-mfpu), e.g. fpv4-sp-d16; none = soft float"),
+        Option("mfloat_abi", str, "hard", "float ABI with an FPU (-mfloat-abi)", choices=("hard", "softfp", "soft")),
+        Option("opt", str, "-O2", "optimization flag for firmware builds"),
+        Option("simd", bool, False, "CMSIS-NN-style SMLAD kernels for int8 (needs the DSP extension)"),
+        Option("inplace", bool, True, "let the memory planner write outputs over inputs where provably safe"),
+    )
+    int8_flavor = flavor.TFLITE  # TFLite-compatible numbers, Softmax included
+    bench_runners = (HOST, QEMU, SSH)
+
     def available(self):
         v = _gcc_version()
         return (True, v) if v else (False, "no C compiler on PATH (install gcc) to build and verify C artifacts")
@@ -68,9 +98,8 @@ class CBackend(Backend):
 
             table = ctx.ranges  # the build's shared range table; outside `build`, calibrate through the cache
             if table is None:
-                method = ctx.options.get("calib_method", "minmax")
-                table, _ = calibrate(ctx.model, ctx.calib, data_sha256(ctx.calib), method)
-            return quantize(ctx.model, table, "c")  # TFLite-compatible numbers, Softmax included
+                table, _ = calibrate(ctx.model, ctx.calib, data_sha256(ctx.calib), ctx.calib_method)
+            return quantize(ctx.model, table, self.int8_flavor)
         return ctx.model
 
     def compile(self, ctx: CompileContext) -> CompileResult:
@@ -79,7 +108,7 @@ class CBackend(Backend):
 
         if ctx.precision not in self.info.precisions:
             raise UsageError(f"c has no precision '{ctx.precision}' (choose {', '.join(self.info.precisions)}).")
-        prefix = str(ctx.options.get("c_prefix", "model"))
+        prefix = ctx.options.get("c_prefix", "model")
         if not prefix.isidentifier():
             raise UsageError(f"--c-prefix '{prefix}' is not a C identifier.")
         model = self.graph_for(ctx)
@@ -106,7 +135,7 @@ class CBackend(Backend):
         versions = {"cc": _gcc_version() or "none"}
         if flash.get("flash_tool"):
             versions["cross_cc"] = flash["flash_tool"]
-        from edgecompile.backends.onnxruntime.backend import io_specs
+        from edgecompile.core.graph import io_specs
 
         ref_in, ref_out = io_specs(ctx.model)  # the reference's layouts: callers pass the same data to both
         layouts = {s.name: s.layout for s in ref_in + ref_out}

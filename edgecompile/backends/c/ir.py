@@ -122,3 +122,26 @@ def logical_strides(t: Tensor) -> list[int]:
     for k, p in enumerate(t.perm):
         out[p] = st[k]
     return out
+
+
+@dataclass
+class QConst:
+    """A quantized initializer behind a DequantizeLinear: real = scale * (q - zp) along `axis`."""
+
+    q: np.ndarray
+    scale: np.ndarray
+    zp: np.ndarray
+    axis: int
+
+    def real(self) -> np.ndarray:
+        shape = [1] * self.q.ndim
+        if self.scale.size > 1:
+            shape[self.axis] = -1
+        s, z = self.scale.reshape(shape), self.zp.reshape(shape).astype(np.float32)
+        return ((self.q.astype(np.float32) - z) * s).astype(np.float32)
+
+
+def attrs_of(node) -> dict:
+    from onnx import helper
+
+    return {a.name: helper.get_attribute_value(a) for a in node.attribute}

@@ -10,37 +10,13 @@ emits one integer kernel (lower_qdq.py). In fp32 graphs float nodes lower direct
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from edgecompile.backends.c.ir import Graph, identity
+from edgecompile.backends.c.ir import Graph, QConst, identity
+from edgecompile.core.graph import attrs_of, topological_order
 from edgecompile.errors import UnsupportedOpError
 
 VIEW_OPS = {"Reshape", "Flatten", "Squeeze", "Unsqueeze"}
-
-
-@dataclass
-class QConst:
-    """A quantized initializer behind a DequantizeLinear: real = scale * (q - zp) along `axis`."""
-
-    q: np.ndarray
-    scale: np.ndarray
-    zp: np.ndarray
-    axis: int
-
-    def real(self) -> np.ndarray:
-        shape = [1] * self.q.ndim
-        if self.scale.size > 1:
-            shape[self.axis] = -1
-        s, z = self.scale.reshape(shape), self.zp.reshape(shape).astype(np.float32)
-        return ((self.q.astype(np.float32) - z) * s).astype(np.float32)
-
-
-def attrs_of(node) -> dict:
-    from onnx import helper
-
-    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
 
 
 def is_qdq(model) -> bool:
@@ -234,27 +210,8 @@ class Lowering:
 def topological(model) -> list:
     """Nodes in an order where every input is produced first (ONNX Runtime's quantizer appends
     its Q/DQ nodes at the end); ties keep the file's order."""
-    import heapq
-
-    nodes = list(model.graph.node)
-    producer = {o: i for i, n in enumerate(nodes) for o in n.output if o}
-    deps = [{producer[x] for x in n.input if x in producer} for n in nodes]
-    users: dict[int, list[int]] = {}
-    for i, d in enumerate(deps):
-        for j in d:
-            users.setdefault(j, []).append(i)
-    waiting = [len(d) for d in deps]
-    ready = [i for i, w in enumerate(waiting) if w == 0]
-    heapq.heapify(ready)
-    order = []
-    while ready:
-        i = heapq.heappop(ready)
-        order.append(nodes[i])
-        for u in users.get(i, []):
-            waiting[u] -= 1
-            if waiting[u] == 0:
-                heapq.heappush(ready, u)
-    if len(order) != len(nodes):
+    order = topological_order(list(model.graph.node))
+    if order is None:
         raise UnsupportedOpError("c: the graph has a cycle.")
     return order
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from edgecompile.backends.c.ir import NHWC, identity, logical_strides
-from edgecompile.backends.c.lower import attrs_of
+from edgecompile.core.graph import attrs_of
 
 UNARY = {"Relu", "Clip", "Sigmoid", "Tanh", "LeakyRelu", "HardSigmoid", "HardSwish", "Elu", "Neg", "Abs", "Exp", "Sqrt"}
 BINARY = {"Add": "+", "Sub": "-", "Mul": "*", "Div": "/", "Max": "max", "Min": "min"}

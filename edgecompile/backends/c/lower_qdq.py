@@ -14,7 +14,8 @@ import numpy as np
 
 from edgecompile.backends.c import fixedpoint as fx
 from edgecompile.backends.c.ir import NHWC, identity
-from edgecompile.backends.c.lower import QConst, attrs_of
+from edgecompile.backends.c.ir import QConst
+from edgecompile.core.graph import attrs_of
 from edgecompile.backends.c.lower_fp32 import (BINARY, POOLS, UNARY, binary_operand, conv_geometry, lower_concat,
                                                pad4, pool_geometry)
 

@@ -8,30 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, SupportReport,
-                                       TensorSpec, Tolerance, UnsupportedNode)
+                                       Tolerance, UnsupportedNode)
+from edgecompile.core import flavor
 from edgecompile.errors import CalibrationError, UsageError
 
 MODEL_FILE = "model.onnx"
-
-
-def io_specs(model) -> tuple[list[TensorSpec], list[TensorSpec]]:
-    """TensorSpecs of a graph's real inputs and outputs. 4-D tensors are NCHW by ONNX convention,
-    except those a TFLite import kept channels-last (marked in the graph's metadata)."""
-    from onnx import helper
-
-    from edgecompile.frontends.tflite import CHANNELS_LAST_KEY
-
-    inits = {t.name for t in model.graph.initializer}
-    nhwc = {n for p in model.metadata_props if p.key == CHANNELS_LAST_KEY for n in p.value.split(",") if n}
-
-    def spec(vi):
-        tt = vi.type.tensor_type
-        shape = tuple(d.dim_value for d in tt.shape.dim)
-        dtype = str(helper.tensor_dtype_to_np_dtype(tt.elem_type))
-        layout = ("NHWC" if vi.name in nhwc else "NCHW") if len(shape) == 4 else None
-        return TensorSpec(vi.name, shape, dtype, layout)
-
-    return [spec(v) for v in model.graph.input if v.name not in inits], [spec(v) for v in model.graph.output]
 
 
 def session(path: Path, optimize: bool = True):
@@ -67,6 +48,7 @@ class OnnxRuntimeBackend(Backend):
             "int8": Tolerance(min_cosine=0.98, min_top1=0.85),
         },
     )
+    int8_flavor = flavor.S8
 
     def available(self):
         try:
@@ -94,13 +76,15 @@ class OnnxRuntimeBackend(Backend):
 
         if ctx.precision not in self.info.precisions:
             raise UsageError(f"onnxruntime has no precision '{ctx.precision}' (choose {', '.join(self.info.precisions)}).")
-        if ctx.precision == "int8" and not ctx.calib and not ctx.options.get("prequantized"):
+        if ctx.precision == "int8" and not ctx.calib and not ctx.prequantized:
             raise CalibrationError("onnxruntime int8 needs calibration data: pass --calib (a .npy/.npz, 'digits', or 'random').")
         model = {"fp32": prec.as_fp32, "fp16": prec.as_fp16, "int8": prec.as_int8}[ctx.precision](ctx)
         out = ctx.out_dir / MODEL_FILE
         prec.optimize_offline(model, out)
         import onnx
         import onnxruntime
+
+        from edgecompile.core.graph import io_specs
 
         inputs, outputs = io_specs(model)  # ORT's saved graph drops metadata; the interface is unchanged
         return CompileResult(

@@ -17,6 +17,7 @@ def as_fp16(ctx):
 
 def as_int8(ctx):
     """QDQ from the build's range table (edgecompile.quant): s8 activations, per-channel s8 weights."""
+    from edgecompile.core.flavor import S8
     from edgecompile.quant.qdq import is_quantized, quantize
     from edgecompile.quant.sources import data_sha256
     from edgecompile.quant.table import calibrate
@@ -25,8 +26,8 @@ def as_int8(ctx):
         return ctx.model
     table = ctx.ranges
     if table is None:  # called outside `build`: calibrate here, through the same cache
-        table, _ = calibrate(ctx.model, ctx.calib, data_sha256(ctx.calib), ctx.options.get("calib_method", "minmax"))
-    return quantize(ctx.model, table, "onnxruntime")
+        table, _ = calibrate(ctx.model, ctx.calib, data_sha256(ctx.calib), ctx.calib_method)
+    return quantize(ctx.model, table, S8)  # the flavor OnnxRuntimeBackend declares
 
 
 def optimize_offline(model, out: Path) -> None:

@@ -13,13 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
-from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, SupportReport,
+from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, Option, SupportReport,
                                        Tolerance, UnsupportedNode)
+from edgecompile.core import flavor
 from edgecompile.errors import CalibrationError, MissingExtraError, UsageError
 
 XML, BIN = "model.xml", "model.bin"
 HINTS = ("LATENCY", "THROUGHPUT", "CUMULATIVE_THROUGHPUT")
-PRECISION_HINTS = {"f32", "bf16", "f16"}
+PRECISION_HINTS = ("f32", "bf16", "f16")
 
 
 def _ov():
@@ -73,7 +74,7 @@ def runtime_config(precision: str, options: dict) -> dict[str, str]:
     inf = options.get("inference_precision") or ("f32" if precision == "fp32" else None)
     if inf is not None:
         if inf not in PRECISION_HINTS:
-            raise UsageError(f"openvino option inference_precision='{inf}': choose {', '.join(sorted(PRECISION_HINTS))}.")
+            raise UsageError(f"openvino option inference_precision='{inf}': choose {', '.join(PRECISION_HINTS)}.")
         if precision == "fp32" and inf != "f32":
             raise UsageError("openvino fp32 artifacts compute in f32; drop inference_precision or build fp16.")
         config["INFERENCE_PRECISION_HINT"] = inf
@@ -99,6 +100,16 @@ class OpenVinoBackend(Backend):
         },
         default_profile="intel-cpu",
     )
+    options = (
+        Option("performance_hint", str, "LATENCY", "CPU plugin hint: one stream for latency, several for throughput",
+               choices=HINTS),
+        Option("inference_precision", str, None, "plugin math precision (fp32 artifacts always use f32)",
+               choices=PRECISION_HINTS),
+        Option("num_streams", int, None, "CPU plugin streams (default: the hint decides)", minimum=1),
+        Option("int8_method", str, "qdq", "int8 from the shared range table (qdq) or NNCF's own PTQ (nncf)",
+               choices=("qdq", "nncf")),
+    )
+    int8_flavor = flavor.U8  # its CPU plugin refuses signed int8 activations
 
     def available(self):
         try:
@@ -138,7 +149,7 @@ class OpenVinoBackend(Backend):
         return report
 
     def compile(self, ctx: CompileContext) -> CompileResult:
-        from edgecompile.backends.onnxruntime.backend import io_specs
+        from edgecompile.core.graph import io_specs
         from edgecompile.backends.openvino import int8
 
         ov = _ov()
@@ -151,15 +162,13 @@ class OpenVinoBackend(Backend):
             src = _onnx_file(ctx.model, Path(tmp))
             if ctx.precision == "int8":
                 method = str(ctx.options.get("int8_method", int8.DEFAULT_METHOD))
-                if method not in int8.METHODS:
-                    raise UsageError(f"openvino option int8_method='{method}': choose {', '.join(int8.METHODS)}.")
                 if not ctx.calib and not (method == "qdq" and ctx.ranges is not None):
                     raise CalibrationError("openvino int8 needs calibration data: pass --calib (a .npy/.npz, 'digits', or 'random').")
                 if method == "qdq":
                     qdq = Path(tmp) / "qdq.onnx"
                     if ctx.ranges is not None:
-                        int8.qdq_from_table(ctx.model, ctx.ranges, qdq)
-                        extra["int8_ranges"] = "shared range table (edgecompile.quant, flavor openvino)"
+                        int8.qdq_from_table(ctx.model, ctx.ranges, qdq, self.int8_flavor)
+                        extra["int8_ranges"] = f"shared range table (edgecompile.quant, flavor {self.int8_flavor.name})"
                     else:
                         int8.qdq_u8_onnx(ctx.model, ctx.calib, qdq)
                         extra["int8_ranges"] = "onnxruntime quantize_static MinMax on the calibration feeds"

@@ -1,7 +1,7 @@
 """Two int8 flavors for OpenVINO, both fed by CompileContext.calib.
 
 - "qdq" (default): a QDQ graph with *unsigned* u8 activations and s8 weights, converted to IR.
-  Built from the build's shared range table (edgecompile.quant, flavor "openvino", honouring the
+  Built from the build's shared range table (edgecompile.quant, u8 flavor, honouring the
   accuracy guard's keep_float) when the driver supplies one, else by ONNX Runtime static
   quantization (MinMax) of CompileContext.calib. OpenVINO's CPU plugin refuses s8-activation QDQ
   ("No suitable implementations"), which is why this is not the onnxruntime backend's int8 graph.
@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 
-METHODS = ("nncf", "qdq")
 DEFAULT_METHOD = "qdq"
 
 
@@ -43,13 +42,13 @@ class _Reader:
         return None if feed is None else {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in feed.items()}
 
 
-def qdq_from_table(model, table, dst: Path) -> None:
+def qdq_from_table(model, table, dst: Path, flavor) -> None:
     """The shared range table's QDQ graph in the OpenVINO flavor (u8 activations) to `dst`."""
     import onnx
 
     from edgecompile.quant.qdq import quantize
 
-    onnx.save(quantize(model, table, "openvino"), str(dst))
+    onnx.save(quantize(model, table, flavor), str(dst))
 
 
 def qdq_u8_onnx(model, calib: list[dict[str, np.ndarray]], dst: Path) -> None:

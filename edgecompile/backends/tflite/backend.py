@@ -14,20 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from edgecompile.backends.base import Backend, BackendInfo, CompileContext, CompileResult, SupportReport, Tolerance
+from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, InspectSection, Option,
+                                       SupportReport, Tolerance)
 from edgecompile.errors import CalibrationError, UnsupportedOpError, UsageError
 
 MODEL_FILE = "model.tflite"
 EXTRA_HINT = "pip install 'edgecompile[tflite]'"
 IO_LAYOUTS = ("nhwc", "nchw")
 TFLITE_IO = ("int8", "float")
-
-
-def _option(ctx: CompileContext, key: str, allowed: tuple[str, ...], default: str) -> str:
-    value = str(ctx.options.get(key, default)).lower()
-    if value not in allowed:
-        raise UsageError(f"tflite option {key}='{value}': choose {' or '.join(allowed)}.")
-    return value
 
 
 def _calibration(ctx: CompileContext, keep: set[str]) -> dict[str, np.ndarray]:
@@ -44,7 +38,7 @@ def _calibration(ctx: CompileContext, keep: set[str]) -> dict[str, np.ndarray]:
 def channels_last_inputs(model) -> set[str]:
     """4-D inputs that are NHWC in the ONNX graph already: the tflite frontend marks them in the
     graph's metadata (a tf2onnx import keeps TFLite's layout)."""
-    from edgecompile.frontends.tflite import CHANNELS_LAST_KEY
+    from edgecompile.core.graph import CHANNELS_LAST_KEY
 
     marked = {p.value for p in model.metadata_props if p.key == CHANNELS_LAST_KEY}
     return {n for v in marked for n in v.split(",") if n}
@@ -53,7 +47,7 @@ def channels_last_inputs(model) -> set[str]:
 def _kept_inputs(model, io_layout: str) -> set[str]:
     """Inputs whose ONNX layout the .tflite keeps: 4-D ones under io_layout=nchw or already NHWC,
     and 3-D/5-D ones always (the parity check transposes 4-D tensors only)."""
-    from edgecompile.backends.onnxruntime.backend import io_specs
+    from edgecompile.core.graph import io_specs
 
     nhwc = channels_last_inputs(model)
     keep = set()
@@ -84,6 +78,23 @@ class TFLiteBackend(Backend):
         },
         default_profile="android-arm64",
     )
+    options = (
+        Option("io_layout", str, "nhwc", "layout callers pass for 4-D inputs (nhwc: TFLite's own)",
+               choices=IO_LAYOUTS, flag="--io-layout"),
+        Option("tflite_io", str, None, "int8 artifacts: int8 or float inputs/outputs (default int8)", choices=TFLITE_IO),
+        Option("gpu_delegate", str, None, "GPU delegate the fp16 artifact is meant for (recorded in the manifest)",
+               choices=("opencl", "metal")),
+        Option("threads", int, None, "interpreter threads (default: LiteRT's)", minimum=1),
+    )
+    # int8 comes from the TFLite converter's own calibration, not the shared range table
+
+    def inspect_extras(self, model) -> list[InspectSection]:
+        """How much of the fp16 build the TFLite GPU delegate (OpenCL/Metal) would take."""
+        from edgecompile.backends.tflite.gpu_delegate import gpu_delegate_report, summary_lines
+
+        rep = gpu_delegate_report(model, "fp16")  # what edgecompile's fp16 build would hand the delegate
+        title, lines = summary_lines(rep)
+        return [InspectSection("gpu_delegate", title, lines, rep)]
 
     def available(self):
         missing = [m for m in ("onnx2tf", "tensorflow", "tf_keras", "onnx_graphsurgeon", "sng4onnx")
@@ -105,12 +116,12 @@ class TFLiteBackend(Backend):
         from edgecompile.backends.tflite import convert
         from edgecompile.backends.tflite.flatbuffer import read_ops
         from edgecompile.backends.tflite.iospec import tflite_io
-        from edgecompile.passes.pipeline import seeded_inputs
+        from edgecompile.core.graph import seeded_inputs
 
         if ctx.precision not in self.info.precisions:
             raise UsageError(f"tflite has no precision '{ctx.precision}' (choose {', '.join(self.info.precisions)}).")
-        io_layout = _option(ctx, "io_layout", IO_LAYOUTS, "nhwc")
-        io_type = _option(ctx, "tflite_io", TFLITE_IO, "int8" if ctx.precision == "int8" else "float")
+        io_layout = ctx.options.get("io_layout", "nhwc")
+        io_type = ctx.options.get("tflite_io") or ("int8" if ctx.precision == "int8" else "float")
         if ctx.precision != "int8" and io_type == "int8":
             raise UsageError("tflite_io=int8 needs precision int8; fp32/fp16 artifacts have float inputs and outputs.")
         if ctx.precision == "int8" and getattr(ctx.ranges, "keep_float", None):
@@ -151,12 +162,14 @@ class TFLiteBackend(Backend):
             from edgecompile.backends.tflite.gpu_delegate import report_ops
 
             extra["gpu_delegate"] = report_ops(ops)
+            if ctx.options.get("gpu_delegate"):
+                extra["gpu_delegate"]["delegate"] = ctx.options["gpu_delegate"]
         return CompileResult([MODEL_FILE], inputs, outputs, _versions(), extra)
 
     def load(self, artifact):
         from edgecompile.backends.tflite.runner import TFLiteRunner
 
-        threads = artifact.manifest.get("profile", {}).get("options", {}).get("threads")
+        threads = artifact.manifest.get("options", {}).get("threads")
         return TFLiteRunner(artifact.file(MODEL_FILE), artifact.manifest["backend_details"]["tensor_names"], threads)
 
 

@@ -58,6 +58,17 @@ def report_ops(ops) -> dict[str, Any]:
     }
 
 
+def summary_lines(rep: dict[str, Any], width: int = 48) -> tuple[str, list[str]]:
+    """(title, lines) for `edgecompile inspect`: the share on the GPU, then each op left on the CPU."""
+    title = (f"TFLite GPU delegate (fp16, OpenCL/Metal): {rep['ops_on_gpu']}/{rep['ops_total']} ops on the GPU "
+             f"in {rep['gpu_partitions']} partition(s)" + ("" if rep["fully_delegated"] else "; on the CPU:"))
+    lines = []
+    for f in rep["cpu_fallback"]:
+        name = f["tensor"] if len(f["tensor"]) <= width else "..." + f["tensor"][-(width - 3):]
+        lines.append(f"{f['op']} (op {f['index']}, {name}): {f['reason']}")
+    return title, lines
+
+
 def _partitions(ops, cpu_idx: set[int]) -> int:
     n, inside = 0, False
     for op in ops:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edgecompile.backends.base import TensorSpec
+from edgecompile.core.tensor import TensorSpec
 from edgecompile.errors import EdgeCompileError
 
 NHWC = (0, 2, 3, 1)
@@ -60,7 +60,8 @@ def match_inputs(details: list[dict], refs: list[TensorSpec], kept: set[str]) ->
 def match_outputs(interpreter, in_specs: list[TensorSpec], in_names: dict, refs: list[TensorSpec],
                   onnx_bytes: bytes, sample: dict[str, np.ndarray],
                   ref_layouts: dict[str, str | None]) -> tuple[list[TensorSpec], dict]:
-    from edgecompile.verify import decode, encode, reference_outputs
+    from edgecompile.core.tensor import decode, encode
+    from edgecompile.verify import reference_outputs
 
     ref_out = reference_outputs(onnx_bytes, [sample])
     by_name = {d["name"]: d for d in interpreter.get_input_details()}
@@ -95,7 +96,7 @@ def match_outputs(interpreter, in_specs: list[TensorSpec], in_names: dict, refs:
 
 def tflite_io(path: Path, onnx_model, kept: set[str], sample: dict[str, np.ndarray]):
     """(inputs, outputs, {"inputs": {onnx: tflite}, "outputs": {...}}) for one .tflite file."""
-    from edgecompile.backends.onnxruntime.backend import io_specs
+    from edgecompile.core.graph import io_specs
     from edgecompile.backends.tflite.runner import make_interpreter
 
     ref_in, ref_out = io_specs(onnx_model)

@@ -57,7 +57,7 @@ def make_interpreter(path: Path, threads: int | None = None, reference_kernels: 
 
             OpResolverType = tf.lite.experimental.OpResolverType
         kwargs["experimental_op_resolver_type"] = OpResolverType.BUILTIN_REF
-    from edgecompile.backends.tflite.quiet import quiet
+    from edgecompile.core.quiet import quiet
 
     with quiet():  # "Created TensorFlow Lite XNNPACK delegate for CPU." on every load
         it = cls(**kwargs)

@@ -14,7 +14,7 @@ float, slower and no smaller in compute than fp32.
 """
 from __future__ import annotations
 
-from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, SupportReport,
+from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, Option, SupportReport,
                                        Tolerance, UnsupportedNode)
 from edgecompile.errors import CannotRunHereError, MissingExtraError, UsageError
 
@@ -64,6 +64,15 @@ class TvmBackend(Backend):
         },
         default_profile="x86-64-tvm",
     )
+    options = (
+        Option("mcpu", str, None, "LLVM CPU; unset or 'native' = the building host's CPU"),
+        Option("mtriple", str, None, "LLVM target triple for a cross build, e.g. aarch64-linux-gnu"),
+        Option("num_cores", int, None, "cores the schedules (and MetaSchedule tuning) may use", minimum=1),
+        Option("cross_compiler", str, None, "C compiler that links a cross build (default <mtriple>-gcc)"),
+        Option("conv_layout", str, "NCHW", "internal convolution layout (graph I/O unchanged)", choices=("NCHW", "NHWC")),
+        Option("tune_trials", int, 0, "MetaSchedule tuning trials (0 = off); the tuning log is cached by model hash",
+               flag="--tune-trials", minimum=0),
+    )
 
     def available(self):
         try:
@@ -88,7 +97,7 @@ class TvmBackend(Backend):
         return report
 
     def compile(self, ctx: CompileContext) -> CompileResult:
-        from edgecompile.backends.onnxruntime.backend import io_specs
+        from edgecompile.core.graph import io_specs
         from edgecompile.backends.tvm import target as tgt
 
         tvm = _tvm()
@@ -101,16 +110,12 @@ class TvmBackend(Backend):
         d = tgt.target_dict(ctx.options)
         target = tgt.make_target(d)
         fcompile, cc = tgt.cross_compiler(ctx.options, d)
-        trials = int(ctx.options.get("tune_trials") or 0)
-        if trials < 0:
-            raise UsageError(f"--tune-trials must be >= 0, got {trials}.")
+        trials = ctx.options.get("tune_trials", 0)
         inputs, outputs = io_specs(ctx.model)
         mod = from_onnx(ctx.model, shape_dict={s.name: list(s.shape) for s in inputs})
         extra: dict = {"target": d, "entry": ENTRY, "library": LIBRARY, "input_order": [s.name for s in inputs],
                        "runtime": f"TVM runtime {tvm.__version__} with the Relax VM"}
-        layout = str(ctx.options.get("conv_layout", "NCHW")).upper()
-        if layout not in ("NCHW", "NHWC"):
-            raise UsageError(f"tvm option conv_layout='{layout}': choose NCHW or NHWC.")
+        layout = ctx.options.get("conv_layout", "NCHW")
         if layout == "NHWC":  # untuned default schedules: channels-last + HWIO weights vectorize better
             mod = relax.transform.ConvertLayout({"relax.nn.conv2d": ["NHWC", "HWIO"]})(mod)
         extra["conv_layout"] = layout

@@ -36,7 +36,7 @@ def _build(name, profile, tmp_path):
 
 def _emulate(art, x, work):
     """Output bytes of the firmware on the profile's emulated board, and the ELF."""
-    from edgecompile.bench.qemu import build_firmware, run_qemu
+    from edgecompile.backends.c.qemu import build_firmware, run_qemu
 
     machine = art.manifest["profile"]["bench"]["machine"]
     work.mkdir()

@@ -25,7 +25,7 @@ def _qdq_graph(onnx_path, tmp_path):
     from edgecompile.backends.base import CompileContext
     from edgecompile.backends.c.backend import CBackend
     from edgecompile.backends.c.lower import topological
-    from edgecompile.backends.onnxruntime.backend import io_specs
+    from edgecompile.core.graph import io_specs
     from edgecompile.passes.pipeline import normalize
     from edgecompile.quant.sources import data_sha256, load_samples
     from edgecompile.quant.table import calibrate

@@ -105,7 +105,7 @@ INSNS = {"loop_alu": 2 * N + 1, "loop_loads": 5 * N + 1, "loop_stalls": 5 * N + 
 
 @pytest.fixture(scope="module")
 def traced_loops(tmp_path_factory):
-    from edgecompile.bench.qemu import TEMPLATES
+    from edgecompile.backends.c.qemu import TEMPLATES
 
     need_tool("arm-none-eabi-gcc")
     need_tool("qemu-system-arm")

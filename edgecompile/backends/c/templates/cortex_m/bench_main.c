@@ -1,6 +1,6 @@
 /* Benchmark firmware: runs the generated model on one stored sample under QEMU and prints, via
  * semihosting, instruction counts (from SysTick under -icount), the stack the model used and the
- * output bytes, as "EC key=value" lines that edgecompile.bench.qemu parses. */
+ * output bytes, as "EC key=value" lines that edgecompile.backends.c.qemu parses. */
 #include <stdint.h>
 #include <stdio.h>
 

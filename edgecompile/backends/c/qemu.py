@@ -19,21 +19,25 @@ from pathlib import Path
 
 import numpy as np
 
-from edgecompile.errors import EdgeCompileError, MissingExtraError
+from edgecompile.errors import EdgeCompileError, MissingExtraError, UsageError
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "backends" / "c" / "templates" / "cortex_m"
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates" / "cortex_m"
 CALIB_ITERS = 1_000_000
-# machine -> memory map of the code and data RAMs the linker script uses
-MACHINES = {
-    "mps2-an386": {"cpu": "cortex-m4", "flash_origin": "0x00000000", "ram_origin": "0x20000000"},
-    "mps2-an385": {"cpu": "cortex-m3", "flash_origin": "0x00000000", "ram_origin": "0x20000000"},
-    "mps2-an500": {"cpu": "cortex-m7", "flash_origin": "0x00000000", "ram_origin": "0x20000000"},
-    "mps2-an505": {"cpu": "cortex-m33", "flash_origin": "0x10000000", "ram_origin": "0x38000000"},
-    # SSE-300: code in the 512 KB ITCM (the vector table at 0, its reset SVTOR), data in the 512 KB DTCM
-    # (QEMU hw/arm/armsse.c and mps2-tz.c an547_raminfo)
-    "mps3-an547": {"cpu": "cortex-m55", "flash_origin": "0x00000000", "ram_origin": "0x20000000",
-                   "flash_length": "0x00080000", "ram_length": "0x00080000"},
-}
+BOARD_KEYS = ("cpu", "flash_origin", "ram_origin")
+
+
+def board(machine: str, settings: dict) -> dict:
+    """The board's memory map: the profile's [bench] settings over boards.toml's entry."""
+    import tomllib
+
+    known = tomllib.loads((HERE / "boards.toml").read_text())
+    mem = {**known.get(machine, {}), **{k: v for k, v in settings.items() if k in BOARD_KEYS and v}}
+    missing = [k for k in BOARD_KEYS if k not in mem]
+    if missing:
+        raise UsageError(f"The qemu runner does not know the board '{machine}' (known: {', '.join(known)}); "
+                         f"give {', '.join(missing)} in the profile's [bench] table.")
+    return mem
 
 
 def tools() -> tuple[str, str, str]:
@@ -75,16 +79,17 @@ def cpu_flags(options: dict) -> list[str]:
 
 
 def build_firmware(artifact, work: Path, runs: int, warmup: int, machine: str, x: np.ndarray,
-                   profile: bool = False, trace: bool = False) -> tuple[Path, dict]:
+                   profile: bool = False, settings: dict | None = None, trace: bool = False) -> tuple[Path, dict]:
     cc, size, _ = tools()
-    mem = MACHINES[machine]
-    bench = artifact.manifest.get("profile", {}).get("bench", {})
+    bench = settings if settings is not None else artifact.manifest.get("profile", {}).get("bench", {})
+    mem = board(machine, bench)
     (work / "link.ld").write_text((TEMPLATES / "link.ld.in").read_text().format(
         machine=machine, flash_origin=bench.get("flash_origin", mem["flash_origin"]),
         flash_length=bench.get("flash_length", mem.get("flash_length", "0x00400000")),
-        ram_origin=bench.get("ram_origin", mem["ram_origin"]), ram_length=bench.get("ram_length", mem.get("ram_length", "0x00400000"))))
+        ram_origin=bench.get("ram_origin", mem["ram_origin"]),
+        ram_length=bench.get("ram_length", mem.get("ram_length", "0x00400000"))))
     write_sample_header(work / "sample.h", artifact, x, runs, warmup)
-    options = artifact.manifest.get("profile", {}).get("options", {}) or {}
+    options = artifact.manifest.get("options") or {}
     flags = [*cpu_flags(options), options.get("opt", "-O2"), "-ffp-contract=off", "-ffunction-sections", "-fdata-sections"]
     if profile:  # per-layer SysTick marks (the ticks are summed over all runs)
         prefix = artifact.manifest["backend_details"]["prefix"]
@@ -133,21 +138,19 @@ def run_qemu(elf: Path, machine: str, timeout: float = 300) -> tuple[dict, float
     return vals, wall
 
 
-def bench(artifact, runs: int, warmup: int, profile: bool = False) -> dict:
-    """Metrics of one C artifact on the emulated Cortex-M named by its profile's [bench] machine."""
+def bench(artifact, runs: int, warmup: int, settings: dict, profile: bool = False) -> dict:
+    """Metrics of one C artifact on the emulated Cortex-M its [bench] settings name."""
     from edgecompile.bench.stats import latency_summary
 
-    if artifact.backend != "c":
-        raise EdgeCompileError(f"The qemu runner runs C artifacts; {artifact.path} is a {artifact.backend} artifact.")
-    machine = artifact.manifest.get("profile", {}).get("bench", {}).get("machine", "mps2-an386")
+    machine = settings.get("machine") or "mps2-an386"
     runs, warmup = max(1, min(runs, 20)), max(0, min(warmup, 2))  # instruction counts are deterministic
     x = sample_input(artifact.manifest["inputs"][0])
     t = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="ec-qemu-") as tmp:
-        elf, model_size = build_firmware(artifact, Path(tmp), runs, warmup, machine, x, profile)
+        elf, model_size = build_firmware(artifact, Path(tmp), runs, warmup, machine, x, profile, settings)
         load_ms = (time.perf_counter() - t) * 1e3
         vals, wall = run_qemu(elf, machine)
-        cyc = estimate_cycles(artifact, Path(tmp) / "trace", machine, x)
+        cyc = estimate_cycles(artifact, Path(tmp) / "trace", machine, x, settings)
     per_tick = vals["calib_instructions"] / max(vals["calib_ticks"], 1)
     insns = [round(t * per_tick) for t in vals["run_ticks"]]
     details = artifact.manifest["backend_details"]
@@ -165,7 +168,7 @@ def bench(artifact, runs: int, warmup: int, profile: bool = False) -> dict:
             n_l = round(vals["layer_ticks"].get(step, 0) * per_tick / calls)
             layers.append({"step": step, "kind": kind, "source": source, "macs": lmacs, "instructions": n_l,
                            "macs_per_instruction": lmacs / n_l if n_l else None})
-    clock_hz = float(artifact.manifest.get("profile", {}).get("bench", {}).get("clock_hz", 1e9))
+    clock_hz = float(settings.get("clock_hz") or 1e9)
     # cycles per instruction of the traced inference (1 when the core has no timing table)
     cpi = cyc["cycles"] / cyc["instructions"] if cyc else 1.0
     basis = (f"estimated {cyc['core']} cycles (QEMU block trace x TRM timing table, zero-wait-state memory) at "
@@ -198,17 +201,17 @@ def bench(artifact, runs: int, warmup: int, profile: bool = False) -> dict:
     }
 
 
-def estimate_cycles(artifact, work: Path, machine: str, x: np.ndarray) -> dict | None:
+def estimate_cycles(artifact, work: Path, machine: str, x: np.ndarray, settings: dict) -> dict | None:
     """Estimated cycles of one inference from QEMU's block trace and the core's timing table (None when
     the profile's CPU has no table). Layers are split at the model's profile marks."""
     from edgecompile.backends.c.cycles import CORES, Table, disassemble, estimate
     from edgecompile.backends.c.trace import traced_run
 
-    core = (artifact.manifest.get("profile", {}).get("options", {}) or {}).get("mcpu", "cortex-m4")
+    core = (artifact.manifest.get("options") or {}).get("mcpu", "cortex-m4")
     if core not in CORES:
         return None
     work.mkdir(parents=True, exist_ok=True)
-    elf, _ = build_firmware(artifact, work, 1, 0, machine, x, profile=True, trace=True)
+    elf, _ = build_firmware(artifact, work, 1, 0, machine, x, profile=True, settings=settings, trace=True)
     code = disassemble(elf)
     first = {}
     for a in sorted(code):

@@ -1,10 +1,14 @@
-"""INT8 inside `edgecompile build`: one range table per build, then per target a compile under the guard.
+"""INT8 inside `edgecompile build` (driver layer): one range table per build, then per target a
+compile under the accuracy guard. edgecompile.quant computes tables, flavors' QDQ graphs and
+scores; this module drives the backend (compile, load, measure) around them.
 
     plan = prepare(model, feeds, calib_info, method, guard)        # once per build, before compiling
     result, block = compile_int8(backend, ctx, plan, make_manifest, label)   # per int8 target
 
-`block` goes into the artifact manifest as "quantization": the range table's identity, the flavor,
-the layers kept in float and, with a guard, the measured scores and the latency cost.
+`block` goes into the artifact manifest as "quantization": the range table's identity, the
+backend's declared flavor, the layers kept in float and, with a guard, the measured scores and the
+latency cost. A backend without a flavor (its int8 comes from its own converter) is measured by
+the guard like any other, but the guard cannot keep layers of it in float.
 """
 from __future__ import annotations
 
@@ -46,7 +50,7 @@ class Int8Plan:
 
 def prepare(model, feeds, calib_info: dict, method: str, guard: GuardSpec | None) -> Int8Plan:
     """Eval data is read (and checked) first, then the range table is computed or taken from the cache."""
-    from edgecompile.backends.onnxruntime.backend import io_specs
+    from edgecompile.core.graph import io_specs
     from edgecompile.quant.evaldata import load_eval
     from edgecompile.quant.guard import run_ort, score
     from edgecompile.quant.sources import data_sha256
@@ -71,19 +75,23 @@ def prepare(model, feeds, calib_info: dict, method: str, guard: GuardSpec | None
 def _measure(backend, ctx, result, plan, make_manifest):
     from edgecompile.artifact import Artifact
     from edgecompile.quant.guard import score
-    from edgecompile.verify import graph_layouts, run_batched
+    from edgecompile.core.graph import graph_layouts
+    from edgecompile.verify import run_batched
 
     runner = backend.load(Artifact(ctx.out_dir, make_manifest(result)))
     got = run_batched(runner, result.inputs, plan.eval.feeds, result.outputs, graph_layouts(ctx.model))
     return runner, score(got, plan.eval_ref, plan.eval.labels)
 
 
-def _latency(runner, result, plan) -> float:
-    from edgecompile.quant.guard import p50_latency_us
-    from edgecompile.verify import encode
+def _latency(runner, result, plan, runs: int = 50) -> float:
+    """p50 microseconds of one inference: what keeping layers in float costs."""
+    import numpy as np
+
+    from edgecompile.bench.stats import time_runs
+    from edgecompile.core.tensor import encode
 
     feed = {s.name: encode(plan.eval.feeds[0][s.name], s) for s in result.inputs}
-    return p50_latency_us(runner, feed)
+    return float(np.median(time_runs(runner, feed, runs, warmup=5)) * 1e6)
 
 
 def _clear(folder) -> None:
@@ -94,13 +102,12 @@ def _clear(folder) -> None:
 def compile_int8(backend, ctx, plan: Int8Plan, make_manifest, label: str):
     """(CompileResult, manifest block). Raises ToleranceError when the guard's bound cannot be met."""
     from edgecompile.quant.guard import describe, meets, sensitivity, simulate
-    from edgecompile.quant.qdq import flavor_for_backend
 
-    flavor = flavor_for_backend(backend.info.name)
+    flavor = backend.int8_flavor
     t = plan.table
     block = {"range_table": {"key": t.key, "method": t.method, "model_sha256": t.model_sha256,
                              "data_sha256": t.data_sha256, "samples": t.samples},
-             "flavor": flavor, "keep_float": []}
+             "flavor": flavor.to_json() if flavor else None, "keep_float": []}
     result = backend.compile(ctx)
     if plan.guard is None:
         return result, block
@@ -111,6 +118,10 @@ def compile_int8(backend, ctx, plan: Int8Plan, make_manifest, label: str):
     if meets(spec, plan.fp32, q):
         block["guard"] = {**gblock, "int8": q, "passed": True}
         return result, block
+    if flavor is None:
+        raise ToleranceError(f"{label}: INT8 misses the accuracy bound: {describe(spec, plan.fp32, q)}; the "
+                             f"{backend.info.name} backend's int8 comes from its own converter, so no layers can be "
+                             f"kept in float. No artifact was written.")
     full_us = _latency(runner, result, plan)
     ranking = sensitivity(ctx.model, t, flavor, ev.feeds, plan.eval_ref)
     attempts, last = 0, q
