@@ -18,16 +18,25 @@ EC_API void ec_mm2_s8(const int8_t* u0, const int8_t* v0, int32_t k, int8_t* y0,
   const uint32x4_t pair = vandq_u32(vidupq_n_u32(0, 1), vdupq_n_u32(1));
   const uint32x4_t dst = vaddq_u32(pair, vmulq_n_u32(vshrq_n_u32(vidupq_n_u32(0, 1), 1), y1 ? (uint32_t)(y1 - y0) : 0u));
   const mve_pred16_t store = vctp32q(y1 ? 4u : 2u);
+  const int32_t k16 = k & ~15;
+  const mve_pred16_t tail = vctp8q((uint32_t)(k - k16));
   int32x4_t acc = vdupq_n_s32(0);
   int32_t o, j;
   for (o = 0; o < oc; o += 2) {
     int32_t a00 = bias[o], a01 = bias[o + 1], a10 = a00, a11 = a01;
     const int8_t* wp = wpk + o * k;
-    for (j = 0; j < k; j += 16) {
-      const mve_pred16_t p = vctp8q((uint32_t)(k - j));
-      const int8x16_t u = vldrbq_z_s8(u0 + j, p), v = vldrbq_z_s8(v0 + j, p);
-      const int8x16_t w0 = vldrbq_gather_offset_z_s8(wp + 2 * j, offs, p);
-      const int8x16_t w1 = vldrbq_gather_offset_z_s8(wp + 2 * j + 4, offs, p);
+    for (j = 0; j < k16; j += 16) {
+      const int8x16_t u = vldrbq_s8(u0 + j), v = vldrbq_s8(v0 + j);
+      const int8x16_t w0 = vldrbq_gather_offset_s8(wp + 2 * j, offs), w1 = vldrbq_gather_offset_s8(wp + 2 * j + 4, offs);
+      a00 = vmladavaq_s8(a00, w0, u);
+      a10 = vmladavaq_s8(a10, w0, v);
+      a01 = vmladavaq_s8(a01, w1, u);
+      a11 = vmladavaq_s8(a11, w1, v);
+    }
+    if (j < k) { /* the last k % 16, predicated */
+      const int8x16_t u = vldrbq_z_s8(u0 + j, tail), v = vldrbq_z_s8(v0 + j, tail);
+      const int8x16_t w0 = vldrbq_gather_offset_z_s8(wp + 2 * j, offs, tail);
+      const int8x16_t w1 = vldrbq_gather_offset_z_s8(wp + 2 * j + 4, offs, tail);
       a00 = vmladavaq_s8(a00, w0, u);
       a10 = vmladavaq_s8(a10, w0, v);
       a01 = vmladavaq_s8(a01, w1, u);
