@@ -54,7 +54,7 @@ _C = "(?:eq|ne|cs|hs|cc|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le|al)?"
 CLASSES = [
     ("it", rf"^it[te]{{0,3}}$"),
     ("branch", rf"^(b|bl){_C}$"),
-    ("cbz", r"^cbn?z$"),
+    ("cbz", r"^cbn?z$|^(le|letp|wls|wlstp)$"),  # and v8.1-M's low-overhead loop ends and starts
     ("branch_register", rf"^(bx|blx){_C}$"),
     ("table_branch", rf"^tb[bh]{_C}$"),
     ("multiple", rf"^(ldm|stm)(ia|db|fd|ea)?{_C}$|^(push|pop){_C}$"),
@@ -77,7 +77,6 @@ _LINE = re.compile(r"^\s*([0-9a-f]+):\t([0-9a-f]{4}(?: [0-9a-f]{4})?)\s*\t(\S+)\
 _LABEL = re.compile(r"^([0-9a-f]+) <(.+)>:$")
 _NO_DEST = {"cmp", "cmn", "tst", "teq", "nop", "bkpt", "svc", "dsb", "dmb", "isb", "wfi", "wfe", "cpsid", "cpsie", "msr"}
 _UNARY = ("mov", "mvn", "sxt", "uxt", "rev", "clz", "rbit", "adr", "mrs", "vmov", "vcvt", "vneg", "vabs", "vsqrt")
-_SYSTEM = {"bkpt", "svc", "msr", "mrs", "cpsid", "cpsie", "isb", "dsb", "dmb", "wfi", "wfe", "udf"}
 _MEM = {"load", "store", "pair", "multiple", "fp_load", "fp_multiple"}
 
 
@@ -96,6 +95,7 @@ class Insn:
     addr_regs: frozenset  # registers in its address ([...])
     symbol: str
     words: int = 0  # LDM/STM/PUSH/POP/VLDM/VSTM: 32-bit words transferred
+    target: int | None = None  # a direct branch's destination
 
     @property
     def ends_block(self) -> bool:
@@ -153,15 +153,19 @@ def _insn(addr: int, raw: str, op: str, ops: str, symbol: str) -> Insn:
         if ops.count(",") == 1 and not op.startswith(_UNARY):  # two-operand Thumb form: the destination is read too
             reads |= dests
     size = 2 if len(raw.replace(" ", "")) == 4 else 4
-    return Insn(addr, size, op, cls, frozenset(dests), frozenset(reads), addr_regs, symbol, words)
+    direct = re.match(r"(?:\w+, )?([0-9a-f]+) <", ops) if cls in ("branch", "cbz") else None
+    return Insn(addr, size, op, cls, frozenset(dests), frozenset(reads), addr_regs, symbol, words,
+                int(direct.group(1), 16) if direct else None)
 
 
-def disassemble(elf: Path) -> dict[int, Insn]:
-    """Every instruction of the firmware's code by address (literal pools and data excluded)."""
+def disassemble(elf: Path, arch: str | None = None) -> dict[int, Insn]:
+    """Every instruction of the firmware's code by address (literal pools and data excluded); `arch` for
+    objdump's -m when the ELF's attributes do not name it (armv8.1-m.main: Helium)."""
     objdump = shutil.which("arm-none-eabi-objdump")
     if objdump is None:
         raise EdgeCompileError("The cycle estimate needs arm-none-eabi-objdump (Debian: binutils-arm-none-eabi).")
-    text = subprocess.run([objdump, "-d", str(elf)], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run([objdump, "-d", *(["-m", arch] if arch else []), str(elf)], capture_output=True, text=True,
+                          check=True).stdout
     code, symbol = {}, "?"
     for line in text.splitlines():
         lab = _LABEL.match(line)
@@ -191,8 +195,8 @@ class Table:
 
 def block(code: dict[int, Insn], start: int, nxt: int, limit: int = 0) -> list[Insn]:
     """The instructions QEMU ran from `start` before going to `nxt`: up to the first branch, or fewer where
-    QEMU cuts its blocks: its instruction `limit`, a 1 KB page end (an instruction that straddles one is a
-    block of its own), right after a system instruction."""
+    QEMU cut its block: its instruction `limit`, a 1 KB page end (an instruction that straddles one is a
+    block of its own), or any other cut, seen as `nxt` lying inside the block while no branch leads there."""
     out, pc = [], start
     while pc in code:
         ins = code[pc]
@@ -203,10 +207,11 @@ def block(code: dict[int, Insn], start: int, nxt: int, limit: int = 0) -> list[I
         pc += ins.size
         if ins.ends_block or straddles or len(out) == limit or pc % PAGE == 0 or len(out) >= 512:
             break
-        if pc == nxt and ins.op in _SYSTEM:
-            break
     if not out:
         raise EdgeCompileError(f"The trace ran code at {start:#x} that the firmware's disassembly does not hold.")
+    last = out[-1]
+    if start < nxt <= last.addr and nxt not in (last.addr + last.size, last.target):
+        out = [i for i in out if i.addr < nxt]
     return out
 
 
