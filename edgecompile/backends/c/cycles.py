@@ -143,7 +143,7 @@ def _insn(addr: int, raw: str, op: str, ops: str, symbol: str) -> Insn:
         dests, reads = set(), set(regs)
         if writeback and base:
             dests.add(base)
-        if op.startswith(("bl", "blx")) and cls != "it":
+        if op in ("bl", "blx"):  # not ble/bls: conditions
             dests.add("lr")
     elif op.rstrip("s") in _NO_DEST or op[:3] in _NO_DEST:
         dests, reads = set(), set(regs)

@@ -68,7 +68,10 @@ def write_sample_header(path: Path, artifact, x: np.ndarray, runs: int, warmup: 
         f"#define EC_RUN {prefix}_run\n#define EC_PROFILE_MARK {prefix}_profile_mark\n#define OUT_T {CTYPE[out['dtype']]}\n"
         f"#define EC_ARENA_BYTES {prefix.upper()}_ARENA_SIZE\n#define EC_OUT_SIZE {prefix.upper()}_OUTPUT0_SIZE\n"
         f"#define CALIB_ITERS {CALIB_ITERS}u\n#define BENCH_RUNS {runs}u\n#define BENCH_WARMUP {warmup}u\n"
-        f"static const {ctype} sample_input[{x.size}] = {{\n  {body}\n}};\n")
+        f"static const {ctype} sample_input[{x.size}] = {{\n  {body}\n}};\n"
+        # a stack of samples: the firmware runs each once and prints its output (exactness checks)
+        + (f"#define EC_SAMPLES {len(x)}u\n#define EC_IN_SIZE {prefix.upper()}_INPUT0_SIZE\n"
+           if x.ndim == len(artifact.manifest["inputs"][0]["shape"]) + 1 else ""))
 
 
 def cpu_flags(options: dict) -> list[str]:
@@ -126,8 +129,8 @@ def run_qemu(elf: Path, machine: str, timeout: float = 300) -> tuple[dict, float
         if k == "layer_ticks":
             step, n = v.split(":")
             vals["layer_ticks"][int(step)] = int(n)
-        elif k == "run_ticks":
-            vals["run_ticks"].append(int(v))
+        elif k in ("run_ticks", "sample_output"):
+            vals.setdefault(k, []).append(int(v) if k == "run_ticks" else v)
         else:
             vals[k] = v
     if "done" not in vals:
