@@ -5,5 +5,12 @@
 #if defined(__ARM_FEATURE_MVE) && __ARM_FEATURE_MVE
 #include <arm_mve.h>
 #define EC_MVE 1
+#ifndef EC_AMALGAMATED /* compiled alone: what model.c pastes before a Helium kernel */
+int32x4_t ec_req4(int32x4_t acc, int32x4_t mult, int32x4_t shift, int32_t out_zp, int32_t amin, int32_t amax);
+int32x4_t ec_req4e(int32x4_t acc, int32x4_t mult, int32x4_t eh, int32_t out_zp, int32_t amin, int32_t amax);
+#ifndef EC_REQ4 /* the vector requantization a Helium kernel calls: the generator picks one per layer */
+#define EC_REQ4 ec_req4
+#endif
+#endif
 #endif
 #endif
