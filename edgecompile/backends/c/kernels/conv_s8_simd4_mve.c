@@ -16,6 +16,8 @@ EC_API void ec_conv_s8_simd4(const int8_t* x, int8_t* y, const ec_conv_geo* g, c
   const int ic = g->ic, kw = g->kw, taps = g->kh * g->kw * g->ic, row = g->iw * g->ic, wrow = 4 * g->kw * g->ic;
   const uint16x8_t lanes = vidupq_n_u16(0, 1);
   const uint16x8_t offs = vaddq_u16(vandq_u16(lanes, vdupq_n_u16(3)), vshlq_n_u16(vshrq_n_u16(lanes, 2), 4));
+  /* one offset vector per channel of the block: the gathers share one base register */
+  const uint16x8_t o1 = vaddq_n_u16(offs, 4), o2 = vaddq_n_u16(offs, 8), o3 = vaddq_n_u16(offs, 12);
   int oy, ox, oc, ky, k;
   for (oy = 0; oy < g->oh; ++oy) {
     const int iy0 = oy * g->sh - g->pt;
@@ -38,17 +40,17 @@ EC_API void ec_conv_s8_simd4(const int8_t* x, int8_t* y, const ec_conv_geo* g, c
           for (; xp < end8; xp += 8, wp += 32) { /* eight k a step */
             const int16x8_t xv = vaddq_n_s16(vldrbq_s16(xp), (int16_t)in_off);
             a0 = vmladavaq_s16(a0, vldrbq_gather_offset_s16(wp, offs), xv);
-            a1 = vmladavaq_s16(a1, vldrbq_gather_offset_s16(wp + 4, offs), xv);
-            a2 = vmladavaq_s16(a2, vldrbq_gather_offset_s16(wp + 8, offs), xv);
-            a3 = vmladavaq_s16(a3, vldrbq_gather_offset_s16(wp + 12, offs), xv);
+            a1 = vmladavaq_s16(a1, vldrbq_gather_offset_s16(wp, o1), xv);
+            a2 = vmladavaq_s16(a2, vldrbq_gather_offset_s16(wp, o2), xv);
+            a3 = vmladavaq_s16(a3, vldrbq_gather_offset_s16(wp, o3), xv);
           }
           if (n & 4) { /* a last group of four k: half the lanes */
             const mve_pred16_t p = vctp16q(4u);
             const int16x8_t xv = vaddq_n_s16(vldrbq_z_s16(xp, p), (int16_t)in_off);
             a0 = vmladavaq_p_s16(a0, vldrbq_gather_offset_z_s16(wp, offs, p), xv, p);
-            a1 = vmladavaq_p_s16(a1, vldrbq_gather_offset_z_s16(wp + 4, offs, p), xv, p);
-            a2 = vmladavaq_p_s16(a2, vldrbq_gather_offset_z_s16(wp + 8, offs, p), xv, p);
-            a3 = vmladavaq_p_s16(a3, vldrbq_gather_offset_z_s16(wp + 12, offs, p), xv, p);
+            a1 = vmladavaq_p_s16(a1, vldrbq_gather_offset_z_s16(wp, o1, p), xv, p);
+            a2 = vmladavaq_p_s16(a2, vldrbq_gather_offset_z_s16(wp, o2, p), xv, p);
+            a3 = vmladavaq_p_s16(a3, vldrbq_gather_offset_z_s16(wp, o3, p), xv, p);
           }
         }
         {

@@ -14,6 +14,7 @@ EC_API void ec_mm2_s8(const int8_t* u0, const int8_t* v0, int32_t k, int8_t* y0,
                       int32_t out_zp, int32_t amin, int32_t amax) {
   const uint8x16_t lanes = vidupq_n_u8(0, 1);
   const uint8x16_t offs = vaddq_u8(vandq_u8(lanes, vdupq_n_u8(3)), vshlq_n_u8(vshrq_n_u8(lanes, 2), 3));
+  const uint8x16_t offs1 = vaddq_n_u8(offs, 4); /* the second channel's: both gathers share one base register */
   /* lanes: (u, o), (u, o + 1), (v, o), (v, o + 1); without y1 only the first two are stored */
   const uint32x4_t pair = vandq_u32(vidupq_n_u32(0, 1), vdupq_n_u32(1));
   const uint32x4_t dst = vaddq_u32(pair, vmulq_n_u32(vshrq_n_u32(vidupq_n_u32(0, 1), 1), y1 ? (uint32_t)(y1 - y0) : 0u));
@@ -27,7 +28,7 @@ EC_API void ec_mm2_s8(const int8_t* u0, const int8_t* v0, int32_t k, int8_t* y0,
     const int8_t* wp = wpk + o * k;
     for (j = 0; j < k16; j += 16) {
       const int8x16_t u = vldrbq_s8(u0 + j), v = vldrbq_s8(v0 + j);
-      const int8x16_t w0 = vldrbq_gather_offset_s8(wp + 2 * j, offs), w1 = vldrbq_gather_offset_s8(wp + 2 * j + 4, offs);
+      const int8x16_t w0 = vldrbq_gather_offset_s8(wp + 2 * j, offs), w1 = vldrbq_gather_offset_s8(wp + 2 * j, offs1);
       a00 = vmladavaq_s8(a00, w0, u);
       a10 = vmladavaq_s8(a10, w0, v);
       a01 = vmladavaq_s8(a01, w1, u);
@@ -36,7 +37,7 @@ EC_API void ec_mm2_s8(const int8_t* u0, const int8_t* v0, int32_t k, int8_t* y0,
     if (j < k) { /* the last k % 16, predicated */
       const int8x16_t u = vldrbq_z_s8(u0 + j, tail), v = vldrbq_z_s8(v0 + j, tail);
       const int8x16_t w0 = vldrbq_gather_offset_z_s8(wp + 2 * j, offs, tail);
-      const int8x16_t w1 = vldrbq_gather_offset_z_s8(wp + 2 * j + 4, offs, tail);
+      const int8x16_t w1 = vldrbq_gather_offset_z_s8(wp + 2 * j, offs1, tail);
       a00 = vmladavaq_s8(a00, w0, u);
       a10 = vmladavaq_s8(a10, w0, v);
       a01 = vmladavaq_s8(a01, w1, u);
