@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
-MLPERF = REPO.parent / "shared" / "models" / "mlperf_tiny"
+from models import MODELS as MLPERF  # noqa: E402  ($EDGECOMPILE_MODELS or ../shared/models/mlperf_tiny)
 TARGETS = {"openvino": ("intel-cpu", ["fp32", "fp16", "int8"]), "tvm": ("x86-64-tvm", ["fp32", "fp16"]),
            "tflite": ("tflite", ["fp32", "fp16", "int8"]), "onnxruntime": ("onnxruntime", ["fp32", "fp16", "int8"]),
            "c": ("c", ["fp32", "int8"])}

@@ -17,7 +17,7 @@ import json
 import tempfile
 from pathlib import Path
 
-MODELS = Path(__file__).resolve().parent.parent.parent / "shared" / "models" / "mlperf_tiny"
+from models import MODELS  # noqa: E402  ($EDGECOMPILE_MODELS or ../shared/models/mlperf_tiny)
 # TensorFlow Lite Micro's arena (RecordingMicroAllocator, tflite-micro package; see the models' README)
 TFLM_ARENA = {"kws_ref_model.tflite": 24272, "pretrainedResnet_quant.tflite": 55984}
 

@@ -24,7 +24,9 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
-RESNET = REPO.parent / "shared" / "models" / "mlperf_tiny" / "pretrainedResnet.tflite"
+from models import MODELS  # noqa: E402
+
+RESNET = MODELS / "pretrainedResnet.tflite"
 
 
 def backends() -> list[str]:

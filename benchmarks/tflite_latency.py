@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
-MLPERF = REPO.parent / "shared" / "models" / "mlperf_tiny"
+from models import MODELS as MLPERF  # noqa: E402  ($EDGECOMPILE_MODELS or ../shared/models/mlperf_tiny)
 TARGETS = [("onnxruntime", "fp32"), ("tflite", "fp32"), ("tflite", "fp16"), ("tflite", "int8")]
 
 

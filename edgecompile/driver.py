@@ -62,12 +62,15 @@ def plan(targets: list[str], precisions: list[str] | None) -> list[tuple[TargetP
         for prof in profiles:
             info = get_backend(prof.backend).info
             default = list(prof.precisions[:1] or ["fp32"]) if explicit else list(prof.precisions or info.precisions)
-            wanted = precisions or default
-            for p in wanted:
+            for p in precisions or default:
                 if p not in info.precisions:
                     if explicit:
-                        raise UsageError(f"Target '{prof.name}' ({prof.backend}) has no {p}; it supports {', '.join(info.precisions)}.")
+                        raise UsageError(f"{p} is not a precision of the {prof.backend} backend (target '{prof.name}'); "
+                                         f"it builds {', '.join(info.precisions)}.")
                     continue
+                if prof.precisions and p not in prof.precisions:  # a profile's list is what the device runs
+                    raise UsageError(f"Profile '{prof.name}' builds {', '.join(prof.precisions)} (its precisions), "
+                                     f"not {p}; use --target {prof.backend} for a {p} build.")
                 out.append((prof, p, explicit))
     return out
 
@@ -194,11 +197,11 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
           eval_src: str | None = None, min_cosine: float | None = None) -> BuildReport:
     """Build `model` for every target x precision. One failure does not stop the others."""
     from edgecompile import frontends
-    from edgecompile.core.graph import io_specs
-    from edgecompile.core.graph import seeded_inputs
+    from edgecompile.core.graph import io_specs, seeded_inputs
     from edgecompile.passes.pipeline import normalize
     from edgecompile.quant.qdq import is_quantized
     from edgecompile.quant.sources import load_samples
+
     jobs = plan(list(targets), list(precisions) if precisions else None)
     options = dict(options or {})
     check_user_options(options, jobs)
@@ -211,10 +214,14 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
     feeds, calib_info = None, None
     if calib:
         feeds, calib_info = load_samples(calib, io_specs(norm.model)[0], calib_samples)
-        if "warning" in calib_info:
+        if "warning" in calib_info and any(p == "int8" for _, p, _ in jobs):  # random data only matters to int8
             report.notes.append(calib_info["warning"])
-    elif any(p == "int8" for _, p, _ in jobs) and not prequantized:
-        raise UsageError("int8 needs calibration data: pass --calib (a .npy/.npz file, 'digits', or 'random').")
+    elif not prequantized and any(p == "int8" for _, p, _ in jobs):
+        if "int8" in (precisions or ()) or any(p == "int8" and explicit for _, p, explicit in jobs):
+            raise UsageError("int8 needs calibration data: pass --calib (a .npy/.npz file, 'digits', or 'random').")
+        jobs = [j for j in jobs if j[1] != "int8"]  # 'all' builds what it can, and says what it left out
+        report.notes.append("--target all: int8 skipped (the model is float and no --calib was given; "
+                            "pass --calib to build it)")
     # int8: one range table per build, eval data checked before any compile
     from edgecompile.int8_build import guard_spec, prepare
 

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-MLPERF = REPO.parent / "shared" / "models" / "mlperf_tiny"
+# the MLCommons tiny repository's trained models: $EDGECOMPILE_MODELS, else ../shared/models/mlperf_tiny
+MLPERF = Path(os.environ.get("EDGECOMPILE_MODELS") or REPO.parent / "shared" / "models" / "mlperf_tiny")
 
 
 def required(name: str) -> bool:
@@ -43,7 +44,7 @@ def need_tool(tool: str, name: str | None = None) -> str:
 
 def mlperf_model(filename: str) -> Path:
     path = MLPERF / filename
-    need("mlperf-models", path.is_file(), f"{path} not found (the shared MLPerf Tiny models)")
+    need("mlperf-models", path.is_file(), f"{path} not found (the MLPerf Tiny models; set EDGECOMPILE_MODELS to their folder)")
     return path
 
 

@@ -11,9 +11,11 @@ from edgecompile.core.precision import PRECISIONS
 @click.command("build")
 @model_argument
 @click.option("--target", "-t", "targets", multiple=True, required=True,
-              help="Backend, device profile or 'all' (repeatable).")
+              help="Backend, device profile, a profile .toml, or 'all' (every installed backend with its defaults; "
+              "repeatable).")
 @click.option("--precision", "-p", "precisions", multiple=True, type=click.Choice(PRECISIONS),
-              help="Precision (repeatable). Default: the profile's first, else fp32.")
+              help="Precision (repeatable). Default: the profile's first (fp32 for a bare backend); with "
+              "'all', every precision each backend has (int8 only with --calib or an already-quantized model).")
 @click.option("--calib", help="Calibration data: .npy/.npz, image folder, calibration/*.toml, 'module:function', "
               "'digits', or 'random'.")
 @click.option("--calib-samples", type=int, default=None, help="Calibration samples to use (default 200).")

@@ -50,6 +50,24 @@ class LazyGroup(click.Group):
             click.echo(f"error: {e}", err=True)
             sys.exit(e.exit_code)
 
+    def main(self, args=None, prog_name=None, standalone_mode=True, **extra):
+        """click's own usage errors in edgecompile's style: one `error:` line and a pointer to --help, exit 2."""
+        if not standalone_mode:
+            return super().main(args, prog_name, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, standalone_mode=False, **extra)
+        except click.UsageError as e:
+            hint = f" Run '{e.ctx.command_path} --help' for its options." if e.ctx else ""
+            click.echo(f"error: {e.format_message()}{hint}", err=True)
+            sys.exit(e.exit_code)
+        except click.ClickException as e:
+            click.echo(f"error: {e.format_message()}", err=True)
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo("error: aborted.", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="edgecompile")

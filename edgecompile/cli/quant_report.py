@@ -34,3 +34,4 @@ def command(artifact, model_src, calib, samples, top, as_json):
     for r in rep["layers"][:top]:
         table.add_row(r["node"] + (" (float)" if r["float"] else ""), r["op_type"], r["tensor"], f"{r['sqnr_db']:.1f}")
     c.print(table)
+    c.print(f"compared: {rep['compared']}")

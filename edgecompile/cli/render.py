@@ -56,7 +56,9 @@ def print_build_report(report) -> None:
     c.print(table)
     for r in report.results:
         if r.error:  # plain echo: a paragraph the user may copy from, never re-wrapped
-            click.echo(f"{'skipped' if r.skipped else 'failed'}: {r.target} {r.precision}: {r.error}")
+            label = f"{r.target} {r.precision}"
+            text = r.error.removeprefix(f"{label}: ").removeprefix(f"{r.target}: ")
+            click.echo(f"{'skipped' if r.skipped else 'failed'}: {label}: {text}")
 
 
 def print_bench(results: list[dict]) -> None:

@@ -1,8 +1,12 @@
 """Per-layer SQNR: float vs INT8 activations of the same graph on the same inputs, worst first.
 
-The INT8 side is the backend's QDQ flavor run by ONNX Runtime, with every layer's output read where
-the next layer sees it (after Quantize/Dequantize). Errors accumulate, so the first layer with a
-large drop in SQNR is where accuracy went.
+The INT8 side is the artifact's flavor of the shared range table as a QDQ graph run by ONNX
+Runtime (every artifact built from that table and flavor shares these numbers), with every layer's
+output read where the next layer sees it (after Quantize/Dequantize). A layer whose only reader is
+an activation the integer kernels fuse (Relu, Clip) is compared after that activation, as the
+int8 side holds it: comparing the float pre-activation with the fused int8 result would count
+every clipped negative as noise. Errors accumulate, so the first layer with a large drop in SQNR
+is where accuracy went.
 """
 from __future__ import annotations
 
@@ -40,8 +44,15 @@ def layer_sqnr(model, table, flavor, feeds: list[dict[str, np.ndarray]]) -> list
 
     qmodel = quantize(model, table, flavor)
     producers = {o: n for n in model.graph.node for o in n.output}
-    pairs = [(t, _seen_as(qmodel, t)) for t in float_tensors(model) if t in producers]
-    pairs = [(t, q) for t, q in pairs if q is not None]
+    fused = _fused_activations(model)
+    pairs = []
+    for t in float_tensors(model):
+        if t not in producers or t in fused.values():
+            continue
+        shown = fused.get(t, t)  # the activation's output stands for the layer
+        q = _seen_as(qmodel, shown) or (_seen_as(qmodel, t) if shown != t else None)
+        if q is not None:
+            pairs.append((shown, q))
     fsess = exposed_session(model, [t for t, _ in pairs])
     qsess = exposed_session(qmodel, sorted({q for _, q in pairs}))
     qnames = sorted({q for _, q in pairs})
@@ -55,13 +66,29 @@ def layer_sqnr(model, table, flavor, feeds: list[dict[str, np.ndarray]]) -> list
             signal[t] += float(np.sum(f * f))
             noise[t] += float(np.sum((f - g) ** 2))
     rows = []
+    layer_of = {a: t for t, a in fused.items()}
     for t, _ in pairs:
-        node = producers[t]
+        node = producers[layer_of.get(t, t)]
+        op_type = node.op_type + (f"+{producers[t].op_type}" if t in layer_of else "")
         s, e = signal[t], noise[t]
         db = SQNR_CAP if e == 0 else (-SQNR_CAP if s == 0 else min(SQNR_CAP, 10 * np.log10(s / e)))
-        rows.append({"tensor": t, "node": node.name, "op_type": node.op_type, "sqnr_db": round(float(db), 2),
+        rows.append({"tensor": t, "node": node.name, "op_type": op_type, "sqnr_db": round(float(db), 2),
                      "float": node.name in table.keep_float})
     return sorted(rows, key=lambda r: r["sqnr_db"])
+
+
+FUSED = ("Relu", "Clip")  # activations integer kernels apply in the requantization of the op before
+
+
+def _fused_activations(model) -> dict[str, str]:
+    """{tensor: activation output} for tensors whose only reader is a fusable activation."""
+    readers: dict[str, list] = {}
+    for n in model.graph.node:
+        for i in n.input:
+            readers.setdefault(i, []).append(n)
+    outputs = {o.name for o in model.graph.output}
+    return {t: r[0].output[0] for t, r in readers.items()
+            if len(r) == 1 and r[0].op_type in FUSED and t not in outputs and r[0].input[0] == t}
 
 
 def artifact_report(path, model_src: str | None = None, calib: str | None = None, samples: int = 64) -> dict:
@@ -103,6 +130,8 @@ def artifact_report(path, model_src: str | None = None, calib: str | None = None
     rows = layer_sqnr(model, table, flavor, feeds[:samples])
     return {"artifact": str(path), "target": art.target, "backend": art.backend, "flavor": flavor.name,
             "method": table.method, "samples": min(len(feeds), samples), "keep_float": sorted(table.keep_float),
+            "compared": (f"float fp32 graph vs its {flavor.name} QDQ graph in ONNX Runtime (the same numbers for every "
+                         f"artifact of this range table and flavor); layers after their fused Relu/Clip"),
             "layers": rows}
 
 
