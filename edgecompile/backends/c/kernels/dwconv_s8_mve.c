@@ -55,16 +55,20 @@ EC_API void ec_dwconv_s8_simd(const int8_t* x, int8_t* y, const ec_conv_geo* g, 
             for (kx = kx0; kx < kx1; ++kx, xp += ch, wp += ch) EC_DW8(vldrbq_z_s16(xp, p), vldrbq_z_s16(wp, p));
           }
         }
-        {
+        { /* each parity's four channels requantize as one vector: bias, multipliers, shifts gathered, bytes scattered */
           const mve_pred16_t q = vctp32q((uint32_t)(ch - c) / 2u); /* lanes of each parity left */
-          const int32_t* const bm[3] = {bias + c, mult + c, shift + c};
-          int par;
-          for (par = 0; par < 2; ++par) { /* even channels (VMULLB lanes), then odd ones */
-            const int32x4_t b = vldrwq_gather_shifted_offset_z_s32(bm[0] + par, even, q);
-            const int32x4_t r = EC_REQ4(vaddq_s32(par ? ao : ae, b), vldrwq_gather_shifted_offset_z_s32(bm[1] + par, even, q),
-                                        vldrwq_gather_shifted_offset_z_s32(bm[2] + par, even, q), out_zp, amin, amax);
-            vstrbq_scatter_offset_p_s32(yp + c + par, even, r, q);
-          }
+          const int32_t* const bc = bias + c;
+          const int32_t* const mc = mult + c;
+          const int32_t* const sc = shift + c;
+          int8_t* const yc = yp + c;
+          const int32x4_t re = EC_REQ4(vaddq_s32(ae, vldrwq_gather_shifted_offset_z_s32(bc, even, q)),
+                                       vldrwq_gather_shifted_offset_z_s32(mc, even, q),
+                                       vldrwq_gather_shifted_offset_z_s32(sc, even, q), out_zp, amin, amax);
+          const int32x4_t ro = EC_REQ4(vaddq_s32(ao, vldrwq_gather_shifted_offset_z_s32(bc + 1, even, q)),
+                                       vldrwq_gather_shifted_offset_z_s32(mc + 1, even, q),
+                                       vldrwq_gather_shifted_offset_z_s32(sc + 1, even, q), out_zp, amin, amax);
+          vstrbq_scatter_offset_p_s32(yc, even, re, q);
+          vstrbq_scatter_offset_p_s32(yc + 1, even, ro, q);
         }
       }
     }
