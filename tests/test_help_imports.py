@@ -8,7 +8,7 @@ import pytest
 HEAVY = ("torch", "onnxruntime", "onnx", "tensorflow", "openvino", "tvm", "coremltools", "tensorrt", "onnx2tf", "tf2onnx")
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["build", "--help"], ["bench", "--help"]])
+@pytest.mark.parametrize("argv", [["--help"], ["build", "--help"], ["bench", "--help"], ["serve", "--help"]])
 def test_help_imports_no_heavy_modules(argv):
     code = (
         "import sys, json\n"

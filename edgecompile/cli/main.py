@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "inspect": ("inspect", "Show a model's I/O, parameters, MACs, peak activation memory and backend support."),
     "targets": ("targets", "List backends and device profiles, and whether each is available here."),
     "bench": ("bench", "Measure artifacts: load time, latency percentiles, throughput, size."),
+    "serve": ("serve", "Serve artifacts over HTTP (KServe v2) with dynamic batching and Prometheus metrics."),
     "calibrate": ("calibrate", "Compute (and cache) the INT8 range table for a model and calibration data."),
     "quant-report": ("quant_report", "Per-layer SQNR of an INT8 artifact against its float graph."),
     "train": ("train", "Train an edge model (mlp, tinycnn, dscnn, mobilenet-tiny, resnet8)."),

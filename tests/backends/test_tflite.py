@@ -69,6 +69,19 @@ def test_fp16_manifest_has_gpu_delegate_report(digits):
     assert digits["fp16"].size_bytes() < 0.6 * digits["fp32"].size_bytes()
 
 
+def test_inspect_extra_names_where_a_fallback_op_came_from(tflite, digits_cnn):
+    """The digits CNN has no Transpose: the TRANSPOSE left on the CPU is onnx2tf's layout conversion."""
+    import onnx
+
+    from edgecompile.passes.pipeline import normalize
+
+    model = normalize(onnx.load(str(digits_cnn))).model
+    (section,) = tflite.inspect_extras(model)
+    fallback = section.data["cpu_fallback"]
+    assert [f["op"] for f in fallback] == ["TRANSPOSE"] and "layout conversion" in fallback[0]["origin"]
+    assert "a layout conversion onnx2tf inserted" in section.lines[0] and section.title.startswith("TFLite GPU")
+
+
 def test_int8_float_io_variant(digits, digits_cnn, tmp_path):
     arts = _build(digits_cnn, tmp_path, ["int8"], calib="digits", options={"tflite_io": "float"})
     art = arts["int8"]

@@ -65,7 +65,8 @@ def summary_lines(rep: dict[str, Any], width: int = 48) -> tuple[str, list[str]]
     lines = []
     for f in rep["cpu_fallback"]:
         name = f["tensor"] if len(f["tensor"]) <= width else "..." + f["tensor"][-(width - 3):]
-        lines.append(f"{f['op']} (op {f['index']}, {name}): {f['reason']}")
+        where = f"{f['origin']}, writing {name}" if f.get("origin") else name
+        lines.append(f"{f['op']} (op {f['index']}, {where}): {f['reason']}")
     return title, lines
 
 
@@ -92,10 +93,20 @@ def gpu_delegate_report(model: str | Path | bytes, precision: str = "fp16") -> d
         return report_ops(read_ops(model))
     if isinstance(model, (str, Path)) and Path(model).suffix.lower() == ".tflite":
         return report_ops(read_ops(Path(model)))
-    return report_ops(read_ops(_convert_onnx(model, precision)))
+    data, onnx_ops = _convert_onnx(model, precision)
+    rep = report_ops(read_ops(data))
+    for f in rep["cpu_fallback"]:  # name where an op came from when the ONNX graph has no such op
+        if f["op"] in LAYOUT_OPS and LAYOUT_OPS[f["op"]] not in onnx_ops:
+            f["origin"] = f"a layout conversion onnx2tf inserted (the ONNX graph has no {LAYOUT_OPS[f['op']]})"
+    return rep
 
 
-def _convert_onnx(model, precision: str) -> bytes:
+# TFLite ops onnx2tf adds to move between ONNX's NCHW and TFLite's NHWC
+LAYOUT_OPS = {"TRANSPOSE": "Transpose", "RESHAPE": "Reshape"}
+
+
+def _convert_onnx(model, precision: str) -> tuple[bytes, set[str]]:
+    """The .tflite bytes the backend would build, and the ONNX op types it was built from."""
     import tempfile
 
     import onnx
@@ -113,4 +124,4 @@ def _convert_onnx(model, precision: str) -> bytes:
         src = Path(tmp) / "model.onnx"
         onnx.save(proto, str(src))
         files = convert.run(convert.Request(src, Path(tmp) / "out"))
-        return files["fp16" if precision == "fp16" else "fp32"]
+        return files["fp16" if precision == "fp16" else "fp32"], {n.op_type for n in proto.graph.node}
