@@ -1,7 +1,7 @@
 """OpenVINO / TVM latency proof (issue 4): p50/p99 at batch 1 of every artifact against ONNX Runtime fp32
 with default session options, side by side in one run. Not a test.
 
-    python benchmarks/backends_latency.py [--runs 300] [--rounds 3] [--backends openvino,tvm] [--out r.json]
+    python benchmarks/backends_latency.py [--runs 1000] [--rounds 3] [--backends openvino,tvm] [--out r.json]
 
 Models: the quickstart digits CNN (trained here), MLPerf Tiny KWS (DS-CNN) and ResNet-8 float models
 from ../shared/models/mlperf_tiny/ (imported by edgecompile.frontends.load). int8 calibrates on the
@@ -135,7 +135,7 @@ def tvm_kernel_shares(art, top: int = 4, reps: int = 50) -> list[tuple[str, floa
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=300)
+    ap.add_argument("--runs", type=int, default=1000)  # bench reports p99 only from 1,000 runs
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--backends", default="openvino,tvm")
     ap.add_argument("--out", default=None, help="write the figures as JSON here")

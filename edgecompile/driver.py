@@ -146,8 +146,9 @@ def build_one(prof: TargetProfile, precision: str, loaded, norm, out_dir: Path, 
     final = out_dir / f"{prof.name}-{precision}"
     tol = backend.info.tolerances[precision]
     opts = target_options(backend, prof, options)
+    model = _batch_model(norm, opts.get("batch"))
     with staged(final, force) as stage:
-        ctx = CompileContext(norm.model, prof, precision, stage, calib, None, opts,
+        ctx = CompileContext(model, prof, precision, stage, calib, None, opts,
                              prequantized=prequantized, calib_method=calib_method)
         qblock = None
         if int8 is not None and precision == "int8":
@@ -175,6 +176,26 @@ def build_one(prof: TargetProfile, precision: str, loaded, norm, out_dir: Path, 
     parity = manifest["parity"]
     res.path, res.parity = final, parity
     return res
+
+
+def _batch_model(norm, batch):
+    """The graph a target compiles: the normalized one, or (option batch = "dynamic", declared by the backends
+    that honour it) the same graph with a symbolic batch dimension, opened and checked once per build."""
+    if batch != "dynamic":
+        return norm.model
+    if getattr(norm, "dynamic", None) is None:
+        from edgecompile.passes.dynamic_batch import make_batch_dynamic
+
+        norm.dynamic = make_batch_dynamic(norm.model)
+    return norm.dynamic
+
+
+def _finish_note(report: BuildReport, res: TargetResult) -> None:
+    """Artifacts with a device part (tensorrt engines) say the one command that completes them."""
+    details = Artifact.open(res.path).manifest.get("backend_details") or {}
+    if details.get("finish_on_device") and isinstance(details.get("engine"), str):
+        report.notes.append(f"{res.target}-{res.precision}: engine {details['engine']}; finish on the device with: "
+                            f"edgecompile device-build {res.path}")
 
 
 def _reference(model, samples):
@@ -246,5 +267,7 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
         except EdgeCompileError as e:
             report.results.append(TargetResult(prof.name, precision, prof.backend, error=str(e)))
         report.results[-1].seconds = time.perf_counter() - started
+        if report.results[-1].ok:
+            _finish_note(report, report.results[-1])
     report.notes.extend(int8.notes if int8 else [])  # int8: table reuse, layers the guard kept in float
     return report

@@ -40,6 +40,10 @@ class MissingExtraError(EdgeCompileError):
         super().__init__(f"The '{backend}' backend needs packages that are not installed{why}. Install them with: {fix}")
 
 
+class ToolchainError(EdgeCompileError):
+    """A compiler a target needs is missing, rejects the target's options, or fails on generated code."""
+
+
 class CannotRunHereError(EdgeCompileError):
     """A valid artifact for another machine (e.g. cross-compiled for aarch64): it cannot run on this host."""
 
@@ -50,3 +54,7 @@ class ArtifactError(EdgeCompileError):
 
 class CalibrationError(EdgeCompileError):
     """Calibration or evaluation data does not fit the model."""
+
+
+class EngineMismatchError(CannotRunHereError):
+    """A device-specific engine (TensorRT) built on another GPU model or runtime version."""

@@ -36,7 +36,25 @@ def backend_extras(model) -> list[dict]:
             continue
         for sec in backend.inspect_extras(model):
             out.append({"backend": name, "key": sec.key, "title": sec.title, "lines": sec.lines, "data": sec.data})
+    apple = apple_paths({e["key"]: e["data"] for e in out})
+    if apple:
+        out.append(apple)
     return out
+
+
+def apple_paths(data: dict) -> dict | None:
+    """Which Apple path takes more of the model: Core ML, or the TFLite Metal (GPU) delegate."""
+    if "coreml" not in data or "gpu_delegate" not in data:
+        return None
+    cm, gd = data["coreml"], data["gpu_delegate"]
+    cm_share = cm["nodes_taken"] / max(cm["nodes_total"], 1)
+    gd_share = gd["ops_on_gpu"] / max(gd["ops_total"], 1)
+    better = "Core ML" if cm_share > gd_share else "the TFLite Metal delegate" if gd_share > cm_share else "neither"
+    summary = {"coreml_share": cm_share, "metal_delegate_share": gd_share, "takes_more": better,
+               "metal_delegate_partitions": gd["gpu_partitions"]}
+    title = (f"Apple devices: {better} takes more of the model (Core ML {cm_share:.0%} of ONNX nodes; TFLite Metal "
+             f"delegate {gd_share:.0%} of TFLite ops in {gd['gpu_partitions']} GPU partition(s), the rest on the CPU)")
+    return {"backend": "coreml+tflite", "key": "apple_paths", "title": title, "lines": [], "data": summary}
 
 
 def inspect_model(model: str, input_shapes: dict | None = None, weights: str | None = None,

@@ -87,7 +87,7 @@ def _latency(runner, result, plan, runs: int = 50) -> float:
     """p50 microseconds of one inference: what keeping layers in float costs."""
     import numpy as np
 
-    from edgecompile.bench.stats import time_runs
+    from edgecompile.bench.timer import time_runs
     from edgecompile.core.tensor import encode
 
     feed = {s.name: encode(plan.eval.feeds[0][s.name], s) for s in result.inputs}
@@ -119,9 +119,11 @@ def compile_int8(backend, ctx, plan: Int8Plan, make_manifest, label: str):
         block["guard"] = {**gblock, "int8": q, "passed": True}
         return result, block
     if flavor is None:
-        raise ToleranceError(f"{label}: INT8 misses the accuracy bound: {describe(spec, plan.fp32, q)}; the "
-                             f"{backend.info.name} backend's int8 comes from its own converter, so no layers can be "
-                             f"kept in float. No artifact was written.")
+        from edgecompile.core.flavor import S8
+
+        why = (f"{describe(spec, plan.fp32, q)}; the {backend.info.name} backend's int8 comes from its own converter, "
+               f"so no layers can be kept in float")
+        raise ToleranceError(_failure(ctx.model, t, S8, plan, label, why, estimated=True))
     full_us = _latency(runner, result, plan)
     ranking = sensitivity(ctx.model, t, flavor, ev.feeds, plan.eval_ref)
     attempts, last = 0, q
@@ -157,10 +159,13 @@ def compile_int8(backend, ctx, plan: Int8Plan, make_manifest, label: str):
     raise ToleranceError(_failure(ctx.model, t, flavor, plan, label, describe(spec, plan.fp32, last) + tried))
 
 
-def _failure(model, table, flavor, plan, label, why) -> str:
+def _failure(model, table, flavor, plan, label, why, estimated: bool = False) -> str:
+    """The refusal, with the layers that lose most. `estimated`: the backend quantizes on its own, so the
+    ranking comes from the shared table's s8 QDQ graph, an indication of where its converter loses too."""
     from edgecompile.quant.report import layer_sqnr
 
     rows = layer_sqnr(model, table, flavor, plan.eval.feeds[:64])
     worst = ", ".join(f"{r['node']} ({r['op_type']}, {r['sqnr_db']:.1f} dB)" for r in rows[:WORST_SHOWN])
-    return (f"{label}: INT8 misses the accuracy bound: {why}. Worst layers by SQNR on the eval data: "
+    basis = " (estimated from the shared range table's s8 QDQ graph)" if estimated else ""
+    return (f"{label}: INT8 misses the accuracy bound: {why}. Worst layers by SQNR on the eval data{basis}: "
             f"{worst}. No artifact was written.")

@@ -27,10 +27,11 @@ def test_bench_json(tmp_path, tiny_onnx):
     art = tmp_path / "onnxruntime-fp32"
     res = CliRunner().invoke(cli, ["bench", str(art), "--runs", "50", "--warmup", "5", "--json"])
     assert res.exit_code == 0, res.output
-    (m,) = json.loads(res.output)
+    (m,) = json.loads(res.stdout)["results"]
     lat = m["latency_ms"]
     assert m["runner"] == "host" and m["runs"] == 50
-    assert 0 < lat["min"] <= lat["p50"] <= lat["p90"] <= lat["p99"]
+    assert 0 < lat["min"] <= lat["p50"] and lat["p90"] is None and lat["p99"] is None  # 50 runs support only p50
+    assert m["warnings"] == ["p90 needs >= 100 runs (have 50): not reported", "p99 needs >= 1,000 runs (have 50): not reported"]
     assert m["size_bytes"] == sum(p.stat().st_size for p in art.iterdir() if p.name != "manifest.json")
     assert m["peak_rss_bytes"] > 10_000_000  # a real process with ONNX Runtime loaded
 

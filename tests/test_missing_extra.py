@@ -10,7 +10,8 @@ import pytest
 
 from edgecompile.backends import implemented
 
-CASES = [("openvino", "openvino", "openvino"), ("tflite", "tflite", "tensorflow"), ("tvm", "tvm", "tvm")]
+CASES = [("openvino", "openvino", "openvino"), ("tflite", "tflite", "tensorflow"), ("tvm", "tvm", "tvm"),
+         ("coreml", "coreml", "coremltools"), ("triton", "triton", "tritonclient")]
 
 
 @pytest.mark.parametrize("backend,extra,module", CASES)

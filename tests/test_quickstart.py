@@ -17,7 +17,8 @@ def test_quickstart(tmp_path):
     built = {}
     for folder in (out / "artifacts").iterdir():
         art = Artifact.open(folder)
-        assert art.manifest["parity"]["passed"]
+        parity = art.manifest["parity"]
+        assert parity["passed"] or (parity["passed"] is None and parity["skipped"])  # built for another device
         built.setdefault(art.backend, set()).add(art.precision)
     assert set(built) == available
     for backend, precisions in built.items():

@@ -23,14 +23,12 @@ BUILTIN: dict[str, str] = {
     "tvm": "edgecompile.backends.tvm.backend:TvmBackend",
     "coreml": "edgecompile.backends.coreml.backend:CoreMLBackend",
     "tensorrt": "edgecompile.backends.tensorrt.backend:TensorRTBackend",
+    "triton": "edgecompile.backends.triton.backend:TritonBackend",
     "c": "edgecompile.backends.c.backend:CBackend",
 }
 
-# Registered names without a backend yet, and why: an artifact edgecompile cannot verify is not shipped.
-NOT_BUILT = {
-    "coreml": "not implemented yet: coremltools has no ONNX frontend and runs models only on macOS",
-    "tensorrt": "not implemented yet: TensorRT builds and runs engines only on an NVIDIA GPU",
-}
+# Registered names without a backend module in this build, and why (none today).
+NOT_BUILT: dict[str, str] = {}
 
 _cache: dict[str, Backend] = {}
 

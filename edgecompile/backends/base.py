@@ -114,6 +114,7 @@ SSH = BenchRunner("ssh", "edgecompile.bench.ssh:bench", (
     Option("known_hosts", str, None, "known_hosts file (host keys are always checked)"),
     Option("python", str, None, "Python on the remote that has edgecompile installed"),
     Option("workdir", str, None, "folder on the remote for uploaded artifacts"),
+    Option("timeout", float, None, "seconds to connect and authenticate (default 10)", minimum=0.1),
 ), "a remote machine over SSH")
 
 

@@ -6,15 +6,30 @@ import json
 import subprocess
 import sys
 
-from edgecompile.errors import EdgeCompileError
+from edgecompile import errors
 
 
-def bench(artifact, runs: int, warmup: int, settings: dict) -> dict:
-    """The host runner takes no [bench] settings."""
-    cmd = [sys.executable, "-m", "edgecompile.bench.worker", str(artifact.path), str(runs), str(warmup)]
+def worker_result(returncode: int, stdout: str, stderr: str, where: str) -> dict:
+    """The worker's JSON line, or its typed error raised again here."""
+    lines = stdout.strip().splitlines()
+    last = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else None
+    if returncode == 0 and last is not None:
+        return last
+    if last is not None and "error" in last:
+        cls = getattr(errors, last.get("error_type", ""), errors.EdgeCompileError)
+        err = cls.__new__(cls)  # MissingExtraError's constructor builds its own text: keep the worker's
+        Exception.__init__(err, last["error"])
+        raise err
+    tail = (stderr or stdout).strip().splitlines()[-3:]
+    raise errors.EdgeCompileError(f"Benchmark {where} failed in its process (exit {returncode}): " + " | ".join(tail))
+
+
+def bench(artifact, runs: int, warmup: int, settings: dict, run=None) -> dict:
+    """The host runner takes no [bench] settings; `run` is bench's BenchSettings."""
+    from edgecompile.bench.settings import BenchSettings
+
+    run = run or BenchSettings(runs=runs, warmup=warmup)
+    cmd = [sys.executable, "-m", "edgecompile.bench.worker", str(artifact.path), str(runs), str(warmup),
+           json.dumps(run.to_json())]
     proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-        raise EdgeCompileError(f"Benchmark of {artifact.path} failed in its process (exit {proc.returncode}): "
-                               + " | ".join(tail))
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return worker_result(proc.returncode, proc.stdout, proc.stderr, f"of {artifact.path}")

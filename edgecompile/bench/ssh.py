@@ -7,6 +7,7 @@ known_hosts; an unknown host is refused, never silently trusted.
 from __future__ import annotations
 
 import json
+import logging
 import posixpath
 import shlex
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ class Remote:
     known_hosts: str | None = None  # default: ~/.ssh/known_hosts
     python: str = "python3"  # interpreter on the remote that has edgecompile installed
     workdir: str = "/tmp/edgecompile-bench"  # where artifacts are copied (removed afterwards)
+    timeout: float = 10.0  # seconds to connect, exchange banners and authenticate: a dead host fails fast
 
     @classmethod
     def parse(cls, spec: str, **settings) -> "Remote":
@@ -33,7 +35,8 @@ class Remote:
         host, _, port = hostport.partition(":")
         if not host or (port and not port.isdigit()):
             raise UsageError(f"Remote '{spec}': expected [user@]host[:port].")
-        known = {k: v for k, v in settings.items() if k in ("key_file", "known_hosts", "python", "workdir") and v}
+        known = {k: v for k, v in settings.items()
+                 if k in ("key_file", "known_hosts", "python", "workdir", "timeout") and v}
         return cls(host=host, user=user or None, port=int(port or 22), **known)
 
 
@@ -42,13 +45,21 @@ def _client(remote: Remote):
         import paramiko
     except ImportError as e:
         raise MissingExtraError("ssh runner", "remote", str(e)) from e
+    # paramiko's transport thread logs failures with tracebacks; the error below says it in one line
+    logging.getLogger("paramiko").addHandler(logging.NullHandler())
     client = paramiko.SSHClient()
-    client.load_host_keys(remote.known_hosts or str(Path("~/.ssh/known_hosts").expanduser()))
+    known = Path(remote.known_hosts or "~/.ssh/known_hosts").expanduser()
+    if known.is_file():  # none at all: every host is unknown, and RejectPolicy refuses it below
+        client.load_host_keys(str(known))
+    elif remote.known_hosts:
+        raise UsageError(f"known_hosts file {known} does not exist.")
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
     try:
-        client.connect(remote.host, remote.port, remote.user, key_filename=remote.key_file, timeout=15)
+        client.connect(remote.host, remote.port, remote.user, key_filename=remote.key_file, timeout=remote.timeout,
+                       banner_timeout=remote.timeout, auth_timeout=remote.timeout)
     except (paramiko.SSHException, OSError) as e:
-        raise EdgeCompileError(f"Cannot reach {remote.host}:{remote.port} over SSH: {e}") from e
+        why = str(e) or type(e).__name__  # a connect timeout's message is empty
+        raise EdgeCompileError(f"Cannot reach {remote.host}:{remote.port} over SSH (within {remote.timeout:g} s): {why}") from e
     return client
 
 
@@ -58,9 +69,16 @@ def _exec(client, command: str) -> tuple[int, str, str]:
     return rc, stdout.read().decode(), stderr.read().decode()
 
 
-def bench(artifact, runs: int, warmup: int, settings: dict) -> dict:
+def bench(artifact, runs: int, warmup: int, settings: dict, run=None) -> dict:
+    """`settings`: the runner's [bench] keys (host, key_file, ...); `run`: bench's BenchSettings."""
+    from edgecompile.bench.host import worker_result
+    from edgecompile.bench.settings import BenchSettings
+
+    run = run or BenchSettings(runs=runs, warmup=warmup)
     if not settings.get("host"):
         raise UsageError("The ssh runner needs a remote: --remote user@host[:port] or [bench] host in the profile.")
+    if run.scenario or run.eval_src:
+        raise UsageError("Over SSH, bench runs the plain timer; LoadGen scenarios and --eval run on host artifacts.")
     remote = Remote.parse(settings["host"], **settings)
     client = _client(remote)
     folder = posixpath.join(remote.workdir, sha256_file(artifact.path / "manifest.json")[:16])
@@ -69,12 +87,10 @@ def bench(artifact, runs: int, warmup: int, settings: dict) -> dict:
         with client.open_sftp() as sftp:
             for name in ["manifest.json", *artifact.manifest["files"]]:
                 sftp.put(str(artifact.path / name), posixpath.join(folder, name))
-        cmd = f"{shlex.quote(remote.python)} -m edgecompile.bench.worker {shlex.quote(folder)} {runs} {warmup}"
+        cmd = (f"{shlex.quote(remote.python)} -m edgecompile.bench.worker {shlex.quote(folder)} {run.runs} "
+               f"{run.warmup} {shlex.quote(json.dumps(run.to_json()))}")
         rc, out, err = _exec(client, cmd)
-        if rc != 0:
-            tail = " | ".join((err or out).strip().splitlines()[-3:])
-            raise EdgeCompileError(f"Benchmark on {remote.host} failed (exit {rc}): {tail}")
-        metrics = json.loads(out.strip().splitlines()[-1])
+        metrics = worker_result(rc, out, err, f"on {remote.host}")
     finally:
         _exec(client, f"rm -rf {shlex.quote(folder)}")
         client.close()

@@ -28,12 +28,13 @@ from edgecompile.core.precision import PRECISIONS
 @click.option("--out", "-o", default="build", show_default=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace existing artifact folders.")
 @click.option("--no-verify", is_flag=True, help="Skip the parity check against ONNX Runtime.")
+@click.option("--bench", "bench_after", is_flag=True, help="Benchmark what was built (as `edgecompile bench`).")
 @weights_option
 @input_shape_option
 @add_backend_options
 @json_option
 def command(model, targets, precisions, calib, calib_samples, calib_method, max_accuracy_drop, eval_src, min_cosine,
-            out, force, no_verify, weights, input_shape, as_json, **backend_flags):
+            out, force, no_verify, bench_after, weights, input_shape, as_json, **backend_flags):
     """Compile MODEL into one verified artifact folder per target and precision: OUT/<target>-<precision>/."""
     from edgecompile.driver import build
     from edgecompile.cli.render import print_build_report
@@ -42,11 +43,18 @@ def command(model, targets, precisions, calib, calib_samples, calib_method, max_
                    out=out, force=force, verify=not no_verify, input_shapes=shapes(input_shape), weights=weights,
                    calib_method=calib_method, max_accuracy_drop=max_accuracy_drop, eval_src=eval_src,
                    min_cosine=min_cosine, options=collect(backend_flags))
+    from edgecompile.cli.bench import bench_built
+
+    bench = bench_built(report, quiet=as_json) if bench_after else None
     if as_json:
-        echo_json({"source": report.source, "notes": report.notes, "ok": report.ok,
+        echo_json({"source": report.source, "notes": report.notes, "ok": report.ok, **({"bench": bench} if bench else {}),
                    "results": [{"target": r.target, "precision": r.precision, "backend": r.backend,
                                 "path": str(r.path) if r.path else None, "error": r.error,
                                 "skipped": r.skipped, "parity": r.parity} for r in report.results]})
     else:
         print_build_report(report)
+        if bench:
+            from edgecompile.cli.render_bench import print_report
+
+            print_report(bench)
     raise SystemExit(0 if report.ok else 1)

@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "build": ("build", "Compile a model for one or more targets into verified artifacts."),
     "inspect": ("inspect", "Show a model's I/O, parameters, MACs, peak activation memory and backend support."),
     "targets": ("targets", "List backends and device profiles, and whether each is available here."),
+    "device-build": ("device_build", "Finish an artifact on its device (tensorrt: build and check the engine)."),
     "bench": ("bench", "Measure artifacts: load time, latency percentiles, throughput, size."),
     "serve": ("serve", "Serve artifacts over HTTP (KServe v2) with dynamic batching and Prometheus metrics."),
     "calibrate": ("calibrate", "Compute (and cache) the INT8 range table for a model and calibration data."),

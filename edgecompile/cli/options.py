@@ -21,3 +21,4 @@ def shapes(values) -> dict:
 
 def echo_json(obj) -> None:
     click.echo(json.dumps(obj, indent=2, default=str))
+

@@ -32,8 +32,8 @@ def fmt_bytes(n: int | None) -> str:
 def fmt_parity(p: dict | None) -> str:
     if not p:
         return "not verified"
-    if "skipped" in p:  # cross-compiled artifact: cannot run on this host
-        return "not run here (cross)"
+    if "skipped" in p:  # built for another machine (cross-compiled, Core ML, a GPU engine)
+        return "not run here"
     s = f"rel {p['max_rel_err']:.1e} cos {p['cosine']:.4f}"
     if p.get("top1_agreement") is not None:
         s += f" top1 {p['top1_agreement']:.2f}"
@@ -59,21 +59,6 @@ def print_build_report(report) -> None:
             label = f"{r.target} {r.precision}"
             text = r.error.removeprefix(f"{label}: ").removeprefix(f"{r.target}: ")
             click.echo(f"{'skipped' if r.skipped else 'failed'}: {label}: {text}")
-
-
-def print_bench(results: list[dict]) -> None:
-    from rich.table import Table
-
-    table = Table(title="edgecompile bench (batch 1)", title_justify="left")
-    for col in ("target", "precision", "runner", "size", "load ms", "p50 ms", "p90 ms", "p99 ms", "inf/s", "extra"):
-        table.add_column(col, justify="right" if col not in ("target", "precision", "runner", "extra") else "left")
-    for m in results:
-        lat = m["latency_ms"]
-        extra = ", ".join(f"{k}={v}" for k, v in m.items() if k in ("flash_bytes", "ram_bytes", "instructions_per_inference",
-                                                                  "estimated_cycles", "latency_basis", "remote"))
-        table.add_row(m["target"], m["precision"], m["runner"], fmt_bytes(m["size_bytes"]), f"{m['load_ms']:.1f}",
-                      f"{lat['p50']:.3f}", f"{lat['p90']:.3f}", f"{lat['p99']:.3f}", f"{m['throughput_ips']:.0f}", extra)
-    console().print(table)
 
 
 def _io(specs) -> str:
@@ -134,12 +119,19 @@ def print_quickstart(r) -> None:
         if row.error:
             t.add_row(row.target, row.precision, "-", "-", "-", "FAILED", "-")
             continue
-        t.add_row(row.target, row.precision, fmt_bytes(row.size_bytes), f"{row.p50_ms:.3f}", f"{row.p99_ms:.3f}",
+        if row.not_run:
+            t.add_row(row.target, row.precision, "-", "-", "-", fmt_parity(row.parity), "-")
+            continue
+        t.add_row(row.target, row.precision, fmt_bytes(row.size_bytes), f"{row.p50_ms:.3f}",
+                  f"{row.p99_ms:.3f}" if row.p99_ms is not None else "-",
                   fmt_parity(row.parity), f"{row.accuracy:.2%}")
     c.print(t)
     for row in r.rows:
         if row.error:
             click.echo(f"failed: {row.target} {row.precision}: {row.error}")
+    for row in r.rows:
+        if row.not_run:
+            click.echo(f"built, not run here: {row.not_run}")  # the reason names target and precision
     if r.unavailable:
         c.print("not built here:")
         for name, why in r.unavailable.items():

@@ -18,7 +18,7 @@ def io_specs(model) -> tuple[list[TensorSpec], list[TensorSpec]]:
 
     def spec(vi):
         tt = vi.type.tensor_type
-        shape = tuple(d.dim_value for d in tt.shape.dim)
+        shape = tuple(d.dim_value if d.HasField("dim_value") else -1 for d in tt.shape.dim)  # -1: dynamic (batch)
         dtype = str(helper.tensor_dtype_to_np_dtype(tt.elem_type))
         layout = ("NHWC" if vi.name in nhwc else "NCHW") if len(shape) == 4 else None
         return TensorSpec(vi.name, shape, dtype, layout)
@@ -82,7 +82,7 @@ def seeded_inputs(model, n: int = 4, seed: int = 0) -> list[dict[str, np.ndarray
                 continue
             tt = vi.type.tensor_type
             dtype = helper.tensor_dtype_to_np_dtype(tt.elem_type)
-            shape = tuple(d.dim_value for d in tt.shape.dim)
+            shape = tuple(d.dim_value if d.HasField("dim_value") else 1 for d in tt.shape.dim)  # symbolic: 1
             if np.issubdtype(dtype, np.integer):
                 info = np.iinfo(dtype)
                 feed[vi.name] = rng.integers(max(info.min, -128), min(info.max, 127) + 1, size=shape).astype(dtype)

@@ -59,6 +59,11 @@ class Option:
             raise UsageError(f"{where}: option '{self.name}' must be {TYPES[self.type]}, got '{text}'.") from None
 
 
+# Declared by the backends that honour a dynamic batch (the driver opens the batch dimension for them).
+BATCH = Option("batch", str, None, "'dynamic' keeps a symbolic batch dimension (default: the model's fixed batch)",
+               choices=("dynamic",), flag="--batch")
+
+
 def unknown_key(key: str, known: Iterable[str], where: str, what: str = "option") -> UsageError:
     names = sorted(known)
     close = difflib.get_close_matches(key, names, n=1)

@@ -22,6 +22,7 @@ class Normalized:
     passes: list[PassResult]
     notes: list[str] = field(default_factory=list)
     parity_max_abs_err: float = 0.0
+    dynamic: "onnx.ModelProto | None" = None  # noqa: F821  (the same graph with a symbolic batch, when asked)
 
 
 def _run(model_bytes: bytes, feeds):

@@ -56,7 +56,8 @@ def quantize(model, table, f: Flavor, keep_float=None, op_types=None):
         [],  # nodes_to_quantize: all
         sorted(keep),  # nodes_to_exclude
         list(op_types or set(QLinearOpsRegistry) | set(QDQRegistry)),
-        {"ActivationSymmetric": f.symmetric, "WeightSymmetric": True, "QDQKeepRemovableActivations": True},
+        {"ActivationSymmetric": f.symmetric, "WeightSymmetric": True, "QDQKeepRemovableActivations": True,
+         "QuantizeBias": not f.float_bias},
     )
     quantizer.quantize_model()
     out = quantizer.model.model

@@ -90,7 +90,7 @@ def test_int8_is_refused_at_planning(tvm_backend, digits_cnn, tmp_path):
     from edgecompile.driver import build
     from edgecompile.errors import UsageError
 
-    with pytest.raises(UsageError, match="has no int8"):
+    with pytest.raises(UsageError, match="int8 is not a precision of the tvm backend"):
         build(str(digits_cnn), ["x86-64-tvm"], ["int8"], calib="digits", out=tmp_path)
 
 

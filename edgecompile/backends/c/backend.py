@@ -10,15 +10,17 @@ import shutil
 import subprocess
 
 from edgecompile.backends.base import (HOST, SSH, Backend, BackendInfo, BenchRunner, CompileContext, CompileResult,
-                                       Option, SupportReport, TensorSpec, Tolerance, check_by_op_table)
+                                       Option, SupportReport, TensorSpec, Tolerance, UnsupportedNode, check_by_op_table)
 from edgecompile.core import flavor
-from edgecompile.errors import CalibrationError, UsageError
+from edgecompile.errors import CalibrationError, UnsupportedOpError, UsageError
 
 FILES = ["model.h", "model.c"]
 SUPPORTED = {"Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Max", "Min", "Relu", "Clip", "Sigmoid", "Tanh",
              "LeakyRelu", "HardSigmoid", "HardSwish", "Elu", "Neg", "Abs", "Exp", "Sqrt", "MaxPool", "AveragePool",
              "GlobalAveragePool", "GlobalMaxPool", "ReduceMean", "Reshape", "Flatten", "Squeeze", "Unsqueeze",
              "Transpose", "Concat", "Pad", "Softmax", "QuantizeLinear", "DequantizeLinear", "Constant"}
+# element-wise arithmetic other than Add has float kernels only
+FP32_ONLY = {"Sub", "Mul", "Div", "Max", "Min"}
 
 
 # Emulated Cortex-M (qemu-system-arm): its [bench] keys. A board missing from boards.toml runs when
@@ -80,10 +82,26 @@ class CBackend(Backend):
         return (True, v) if v else (False, "no C compiler on PATH (install gcc) to build and verify C artifacts")
 
     def check(self, model, precision="fp32") -> SupportReport:
-        return check_by_op_table(self.info.name, model, SUPPORTED)
+        """The op table, then (fp32 graphs and QDQ graphs, which need no calibration) the lowering itself, so
+        that geometry the kernels cannot take is refused here with the lowering's reason."""
+        from edgecompile.backends.c.lower import lower
+        from edgecompile.backends.c.lowering.common import is_qdq
+
+        report = check_by_op_table(self.info.name, model, SUPPORTED - (FP32_ONLY if precision == "int8" else set()))
+        if precision == "int8":
+            for u in report.unsupported:
+                if u.op_type in FP32_ONLY:
+                    u.reason = f"c has no int8 kernel for {u.op_type} (fp32 only)"
+        if report.unsupported or (precision == "int8" and not is_qdq(model)):
+            return report
+        try:
+            lower(model)
+        except UnsupportedOpError as e:
+            report.unsupported.append(UnsupportedNode("graph", "<lowering>", str(e)))
+        return report
 
     def graph_for(self, ctx: CompileContext):
-        from edgecompile.backends.c.lower import is_qdq
+        from edgecompile.backends.c.lowering.common import is_qdq
 
         if is_qdq(ctx.model):
             if ctx.precision != "int8":

@@ -2,20 +2,24 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from edgecompile.backends.c.ir import CTYPE
+from edgecompile.backends.c.kernel_table import MVE, TABLE
 from edgecompile.backends.c.ops import emitter
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+# model.c pastes kernels/*.c unedited: without their standalone prelude, with internal linkage
+AMALGAMATED = "#define EC_AMALGAMATED\n#define EC_API static\n"
 
 
 PROFILE = """
-#ifdef EC_PROFILE
-void ec_profile_mark(int step);
-#define EC_MARK(i) ec_profile_mark(i)
+#ifdef {PREFIX}_PROFILE
+void {prefix}_profile_mark(int step);
+#define EC_MARK(i) {prefix}_profile_mark(i)
 #else
 #define EC_MARK(i) ((void)0)
 #endif
@@ -26,31 +30,59 @@ def _comment(s: str) -> str:
     return re.sub(r"[^A-Za-z0-9_./:;+\- ]", "_", s)[:100]
 
 
+@dataclass
+class Use:
+    key: str  # kernel_table.TABLE key
+    suffix: str  # variant ("" for a kernel without variants)
+    guards: set = field(default_factory=set)  # the conditions it was asked for under (None: always)
+
+
 class Emitter:
-    def __init__(self, g, plan, options: dict):
-        self.g, self.plan, self.options = g, plan, options
-        self.kernels: dict[str, str] = {}
-        self.guards: dict[str, set] = {}  # kernel -> the #if conditions it was asked for under (None: always)
+    def __init__(self, g, plan, options: dict, prefix: str = "model"):
+        self.g, self.plan, self.options, self.prefix = g, plan, options, prefix
+        self.uses: dict[str, Use] = {}  # in pasting order: dependencies first
         self.decls: list[str] = []
         self.libm = False
         self.macs = 0
         self.const_bytes = 0  # weights, biases, requantization constants, tables
 
-    # ---- pieces the op emitters ask for -----------------------------------------------------
-    def kernel(self, key: str, src: str, guard: str | None = None) -> None:
-        """Emit `src` once. A kernel asked for only under one preprocessor condition (the plain fallback of a
-        SIMD kernel) is compiled only then: an unused static function is an error under -Werror."""
-        self.kernels.setdefault(key, src)
-        self.guards.setdefault(key, set()).add(guard)
+    # ---- kernels ----------------------------------------------------------------------------
+    def use(self, key: str, variant: str = "", guard: str | None = None) -> str:
+        """Paste kernel `key` (in `variant`) into model.c; returns the C name of its entry function. A kernel
+        asked for only under one preprocessor condition is compiled only then (so is what it needs)."""
+        k = TABLE[key]
+        v = k.variants[variant] if k.variants else None
+        guard = k.guard if guard in (None, k.guard) else (guard if k.guard is None else f"({k.guard}) && ({guard})")
+        dsp = (f"!({MVE})" if guard is None else f"({guard}) && !({MVE})") if k.mve else guard  # Helium replaces DSP
+        # a variant's needs belong to the kernels that requantize: one that only follows others leaves them to them
+        for dep in k.needs + (v.needs if v and not k.follows else ()):
+            self.use(dep, "", dsp)
+        for dep in k.mve_needs if k.mve else ():
+            self.use(dep, "", guard)
+        for dep in k.follows:
+            self.use(dep, variant, guard)
+        self.uses.setdefault(key + variant, Use(key, variant)).guards.add(guard)
+        self.libm |= k.libm or bool(v and v.libm)
+        return self.symbol(k.symbols[-1], variant) if k.symbols else ""
 
-    def kernel_text(self, key: str) -> str:
-        gs = self.guards.get(key, {None})
-        src = self.kernels[key]
-        return src if None in gs or len(gs) != 1 else f"#if {next(iter(gs))}\n{src}#endif\n"
+    def symbol(self, ec_name: str, suffix: str = "") -> str:
+        return f"{self.prefix}_{ec_name[3:]}{suffix}"
 
-    def fixedpoint(self) -> str:
-        return (TEMPLATES / "fixedpoint.c").read_text()
+    def kernel_text(self, name: str) -> str:
+        u = self.uses[name]
+        k = TABLE[u.key]
+        names = {s: self.symbol(s, u.suffix) for s in k.symbols}
+        names.update({s: self.symbol(s, u.suffix) for f in k.follows for s in TABLE[f].symbols})
+        macros = {**names, **(k.variants[u.suffix].macros if k.variants else {})}
+        text = k.text()
+        if None not in u.guards and len(u.guards) == 1:
+            text = f"#if {next(iter(u.guards))}\n{text}#endif\n"
+        head = "".join(f"#define {m} {r}\n" for m, r in macros.items())
+        # a variant's names and macros end with its pasting; plain kernels' names stay for their callers
+        tail = "".join(f"#undef {m.split('(')[0]}\n" for m in macros) if k.variants else ""
+        return f"/* {name}: kernels/{k.file} */\n{head}{text}{tail}"
 
+    # ---- data -------------------------------------------------------------------------------
     def flt(self, v: float) -> str:
         v = float(np.float32(v))
         if not np.isfinite(v):
@@ -68,17 +100,19 @@ class Emitter:
             items = [("(-2147483647 - 1)" if int(v) == -2147483648 else str(int(v))) for v in flat]
         rows = [", ".join(items[k:k + 16]) for k in range(0, len(items), 16)] or ["0"]
         body = ",\n  ".join(rows)
-        decl = f"static const {ctype} ec_{name}[{max(len(items), 1)}] = {{\n  {body}\n}};\n"
+        cname = f"{self.prefix}_{name}"
+        decl = f"static const {ctype} {cname}[{max(len(items), 1)}] = {{\n  {body}\n}};\n"
         self.decls.append(f"#if {guard}\n{decl}#endif\n" if guard else decl)
         self.const_bytes += arr.nbytes if count else 0
-        return f"ec_{name}"
+        return cname
 
     def struct(self, ctype: str, name: str, values: list) -> str:
         def lit(v):
             return "{" + ", ".join(lit(x) for x in v) + "}" if isinstance(v, (list, tuple)) else str(int(v))
 
-        self.decls.append(f"static const {ctype} ec_{name} = {lit(values)};\n")
-        return f"ec_{name}"
+        cname = f"{self.prefix}_{name}"
+        self.decls.append(f"static const {ctype} {cname} = {lit(values)};\n")
+        return cname
 
     def buf(self, name: str, const: bool = False) -> str:
         t = self.g.tensors[name]
@@ -91,15 +125,21 @@ class Emitter:
         q = "const " if const else ""
         return f"({q}{ctype}*)(arena + {b.offset})"
 
-    def scratch(self, i: int) -> str:
-        return f"(arena + {self.plan.scratch[i]})"
+    def per_image(self, op) -> tuple[str, str, int]:
+        """(x, y, batch) of an image op: with a batch above 1, x and y point at image `b` (see batched)."""
+        x, y = self.buf(op.inputs[0], const=True), self.buf(op.outputs[0])
+        n = self.g.tensors[op.inputs[0]].shape[0]
+        if n == 1:
+            return x, y, 1
+        xs, ys = (self.g.tensors[t].size // n for t in (op.inputs[0], op.outputs[0]))
+        return f"{x} + b * {xs}", f"{y} + b * {ys}", n
 
-    def simd_conv(self, op, i):
-        if not self.options.get("simd"):
-            return None
-        from edgecompile.backends.c.ops import conv_simd
-
-        return conv_simd.emit(self, op, i)
+    @staticmethod
+    def batched(code: str, n: int) -> str:
+        """Run the kernel call(s) `code` once per image (NHWC: images are contiguous)."""
+        if n == 1:
+            return code
+        return f"{{\n  int32_t b;\n  for (b = 0; b < {n}; ++b) {{\n  {code}\n  }}\n  }}"
 
 
 def signature(g) -> str:
@@ -122,7 +162,7 @@ def io_defines(g, prefix_up: str, io_quant: dict) -> str:
 
 
 def generate(g, plan, prefix: str, provenance: str, io_quant: dict, options: dict) -> tuple[str, str, dict]:
-    e = Emitter(g, plan, options)
+    e = Emitter(g, plan, options, prefix)
     calls, layers = [], []
     for i, op in enumerate(g.ops):
         macs = e.macs
@@ -135,14 +175,14 @@ def generate(g, plan, prefix: str, provenance: str, io_quant: dict, options: dic
     header = (TEMPLATES / "model.h.in").read_text().format(
         provenance=provenance, prefix=prefix, PREFIX=up, arena=plan.arena_bytes, lower_bound=plan.lower_bound,
         io_defines=io_defines(g, up, io_quant), signature=signature(g))
-    parts = [f"/* {provenance} */\n", '#include <stdint.h>\n#include "model.h"\n', PROFILE]
+    parts = [f"/* {provenance} */\n", '#include <stdint.h>\n#include "model.h"\n', PROFILE.format(prefix=prefix, PREFIX=up)]
     if e.libm:
         parts.append("#include <math.h>\n")
-    parts += ["\n" + e.kernel_text(k) for k in e.kernels]
+    parts.append(AMALGAMATED)
+    parts += ["\n" + e.kernel_text(k) for k in e.uses]
     parts += ["\n" + d for d in e.decls]
     body = "\n".join(calls)
-    parts.append(f"\nint ec_run({signature(g)}) {{\n  (void)arena;\n{body}\n  EC_MARK({len(g.ops)});\n  return 0;\n}}\n")
+    parts.append(f"\nint {prefix}_run({signature(g)}) {{\n  (void)arena;\n{body}\n  EC_MARK({len(g.ops)});\n  return 0;\n}}\n")
     source = "".join(parts)
-    source = re.sub(r"\bec_", f"{prefix}_", source).replace("EC_", f"{up}_")
-    stats = {"macs": e.macs, "const_bytes": e.const_bytes, "libm": e.libm, "kernels": sorted(e.kernels), "layers": layers}
+    stats = {"macs": e.macs, "const_bytes": e.const_bytes, "libm": e.libm, "kernels": sorted(e.uses), "layers": layers}
     return header, source, stats

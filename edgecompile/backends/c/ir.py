@@ -124,6 +124,11 @@ def logical_strides(t: Tensor) -> list[int]:
     return out
 
 
+def pad4(dims, fill):
+    """dims padded at the front to 4 (the C kernels' 4-D loops)."""
+    return [fill] * (4 - len(dims)) + list(dims)
+
+
 @dataclass
 class QConst:
     """A quantized initializer behind a DequantizeLinear: real = scale * (q - zp) along `axis`."""
@@ -139,9 +144,3 @@ class QConst:
             shape[self.axis] = -1
         s, z = self.scale.reshape(shape), self.zp.reshape(shape).astype(np.float32)
         return ((self.q.astype(np.float32) - z) * s).astype(np.float32)
-
-
-def attrs_of(node) -> dict:
-    from onnx import helper
-
-    return {a.name: helper.get_attribute_value(a) for a in node.attribute}

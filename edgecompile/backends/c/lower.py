@@ -6,21 +6,21 @@ Every ONNX value maps to one of:
   ("dq", name)     the float view of an int8 IR tensor (a DequantizeLinear output)
   ("pending", p)   a float result of a compute op in a QDQ graph, waiting for its QuantizeLinear
 Float nodes whose inputs are "dq" values become pending; the QuantizeLinear that closes them
-emits one integer kernel (lower_qdq.py). In fp32 graphs float nodes lower directly (lower_fp32.py).
+emits one integer kernel (lowering/qdq.py). In fp32 graphs float nodes lower directly. Either way the
+op's family module (lowering/<family>.py, found through the registry in lowering/__init__.py) builds its IR.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from edgecompile.backends.c import lowering
 from edgecompile.backends.c.ir import Graph, QConst, identity
+from edgecompile.backends.c.lowering import qdq
+from edgecompile.backends.c.lowering.common import is_qdq
 from edgecompile.core.graph import attrs_of, topological_order
 from edgecompile.errors import UnsupportedOpError
 
 VIEW_OPS = {"Reshape", "Flatten", "Squeeze", "Unsqueeze"}
-
-
-def is_qdq(model) -> bool:
-    return any(n.op_type in ("QuantizeLinear", "DequantizeLinear") for n in model.graph.node)
 
 
 class Lowering:
@@ -178,18 +178,23 @@ class Lowering:
                 raise UnsupportedOpError(f"c: graph output '{vi.name}' is not computed by a supported kernel "
                                          f"(a float result in a QDQ graph must end in QuantizeLinear/DequantizeLinear).")
             name = self.g.need(val, identity(len(self.g.tensors[val].shape)))
-            if name in self.g.inputs or name in self.g.outputs or any(o.kind == "alias" and o.outputs[0] == name and o.inputs[0] in self.g.inputs
-                                            for o in self.g.ops):
+            taken = {self._storage(n) for n in self.g.inputs + self.g.outputs}
+            if self._storage(name) in taken:  # the caller's buffers are distinct: this output gets its own copy
                 out = self.g.like(name)
                 self.g.add("copy", [name], [out.name], source="output copy")
                 name = out.name
             self.g.tensors[name].onnx_name = vi.name
             self.g.outputs.append(name)
 
+    def _storage(self, name: str) -> str:
+        """The tensor whose buffer `name` is a view of (itself when it is no view)."""
+        source = {o.outputs[0]: o.inputs[0] for o in self.g.ops if o.kind == "alias"}
+        while name in source:
+            name = source[name]
+        return name
+
     # ---- the walk ---------------------------------------------------------------------------
     def run(self) -> Graph:
-        from edgecompile.backends.c import lower_fp32, lower_qdq
-
         self.inputs()
         for node in self.model.graph.node:
             if node.op_type == "Constant":
@@ -200,9 +205,10 @@ class Lowering:
             if self.lower_view(node):
                 continue
             if self.qdq:
-                lower_qdq.lower(self, node)
+                qdq.lower(self, node)
             else:
-                lower_fp32.lower(self, node)
+                family = lowering.fp32(node.op_type, node.name or "<unnamed>")
+                self.values[node.output[0]] = ("t", family(self, node, self.shape(node.output[0])))
         self.outputs()
         return self.g
 

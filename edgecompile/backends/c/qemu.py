@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from edgecompile.backends.c import toolchain
 from edgecompile.errors import EdgeCompileError, MissingExtraError, UsageError
 
 HERE = Path(__file__).resolve().parent
@@ -108,9 +109,7 @@ def build_firmware(artifact, work: Path, runs: int, warmup: int, machine: str, x
          "-o", str(work / "fw.elf"), "-lm"],
     ]
     for cmd in steps:
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise EdgeCompileError(f"Cross-compiling the firmware failed: {' '.join(cmd[:3])} ...\n{proc.stderr[-1500:]}")
+        toolchain.run(cmd, "Cross-compiling the benchmark firmware")
     text, data, bss = (int(v) for v in subprocess.run([size, str(model_o)], capture_output=True,
                                                       text=True).stdout.splitlines()[1].split()[:3])
     return work / "fw.elf", {"text": text, "data": data, "bss": bss}
@@ -186,9 +185,12 @@ def bench(artifact, runs: int, warmup: int, settings: dict, profile: bool = Fals
         "load_ms": load_ms,
         "runs": len(insns),
         # an estimate for the real part at the profile's clock: qemu counts instructions, not cycles
-        "latency_ms": latency_summary([i * cpi / clock_hz for i in insns]),
+        "latency_ms": latency_summary([i * cpi / clock_hz for i in insns], deterministic=True)[0],
+        "deterministic": True,  # -icount: every run executes the same instructions
+        "samples_ms": [i * cpi / clock_hz * 1e3 for i in insns],
         "latency_basis": basis,
-        "throughput_ips": clock_hz / (n * cpi) if n else None,
+        "throughput": {"from_median_ips": clock_hz / (n * cpi) if n else None, "from_wall_ips": None, "wall_s": None,
+                       "batch": 1},
         "instructions_per_inference": n,
         "instructions_per_tick": per_tick,
         "macs": macs,

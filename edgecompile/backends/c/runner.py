@@ -6,13 +6,13 @@ import ctypes
 import hashlib
 import os
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from edgecompile.errors import EdgeCompileError
+from edgecompile.backends.c import toolchain
+from edgecompile.errors import ToolchainError
 
 STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
 # no fused multiply-add: the host build and the Cortex-M4F build then round fp32 identically
@@ -27,7 +27,7 @@ def build_shared(folder: Path, opt: str = "-O3") -> Path:
     """lib<model>.so next to a hash of the sources, in the temp folder (cached across loads)."""
     cc = compiler()
     if cc is None:
-        raise EdgeCompileError("The c backend needs a C compiler (gcc) on PATH to run artifacts on this machine.")
+        raise ToolchainError("The c backend needs a C compiler (gcc) on PATH to run artifacts on this machine.")
     src = (folder / "model.c").read_bytes() + (folder / "model.h").read_bytes()
     key = hashlib.sha256(src + opt.encode()).hexdigest()[:16]
     cache = Path(tempfile.gettempdir()) / "edgecompile-c" / key
@@ -37,9 +37,7 @@ def build_shared(folder: Path, opt: str = "-O3") -> Path:
     cache.mkdir(parents=True, exist_ok=True)
     tmp = cache / f"libmodel.{os.getpid()}.so"
     cmd = [cc, *STRICT, *FLOAT, opt, "-fPIC", "-shared", "-I", str(folder), str(folder / "model.c"), "-o", str(tmp), "-lm"]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise EdgeCompileError(f"The generated C did not compile cleanly ({' '.join(cmd[:7])}):\n{proc.stderr[-2000:]}")
+    toolchain.run(cmd, "Compiling the generated C for this machine")
     tmp.replace(lib)
     return lib
 

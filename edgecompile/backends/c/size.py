@@ -6,6 +6,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from edgecompile.backends.c import toolchain
 from edgecompile.backends.c.runner import STRICT, compiler
 
 
@@ -24,17 +25,15 @@ def object_size(cc: str, folder: Path, flags: list[str]) -> dict | None:
         return None
     with tempfile.TemporaryDirectory() as tmp:
         obj = Path(tmp) / "model.o"
-        proc = subprocess.run([cc, *STRICT, *flags, "-c", "-I", str(folder), str(folder / "model.c"), "-o", str(obj)],
-                              capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise RuntimeError(f"{Path(cc).name} could not compile the generated C:\n{proc.stderr[-2000:]}")
+        toolchain.run([cc, *STRICT, *flags, "-c", "-I", str(folder), str(folder / "model.c"), "-o", str(obj)],
+                      "Compiling the generated C to measure its flash")
         out = subprocess.run([size_tool, str(obj)], capture_output=True, text=True).stdout.splitlines()
     text, data, bss = (int(v) for v in out[1].split()[:3])
     return {"text": text, "data": data, "bss": bss}
 
 
 def flash_estimate(folder: Path, const_bytes: int, options: dict) -> dict:
-    cross = shutil.which("arm-none-eabi-gcc") if options.get("mcpu") else None
+    cross = toolchain.require("arm-none-eabi-gcc", f"the profile names -mcpu={options['mcpu']}") if options.get("mcpu") else None
     opt = options.get("opt", "-O2")
     if cross:
         s = object_size(cross, folder, [*cortex_m_flags(options), opt, "-ffunction-sections", "-fdata-sections"])

@@ -7,27 +7,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, SupportReport,
+from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, Option, SupportReport,
                                        Tolerance, UnsupportedNode)
 from edgecompile.core import flavor
+from edgecompile.core.options import BATCH
 from edgecompile.errors import CalibrationError, UsageError
 
 MODEL_FILE = "model.onnx"
 
 
-def session(path: Path, optimize: bool = True):
+def session(path: Path, optimize: bool = True, threads: int | None = None):
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
+    if threads:
+        opts.intra_op_num_threads = threads
     if not optimize:
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 
 class OrtRunner:
-    def __init__(self, path: Path):
-        self.sess = session(path)
+    def __init__(self, path: Path, threads: int | None = None):
+        self.sess = session(path, threads=threads)
         self.names = [o.name for o in self.sess.get_outputs()]
 
     def run(self, feeds):
@@ -48,7 +51,9 @@ class OnnxRuntimeBackend(Backend):
             "int8": Tolerance(min_cosine=0.98, min_top1=0.85),
         },
     )
+    options = (Option("threads", int, None, "intra-op threads when loaded (default: ONNX Runtime's)", minimum=1),)
     int8_flavor = flavor.S8
+    options = (BATCH,)
 
     def available(self):
         try:
@@ -96,4 +101,4 @@ class OnnxRuntimeBackend(Backend):
         )
 
     def load(self, artifact):
-        return OrtRunner(artifact.file(MODEL_FILE))
+        return OrtRunner(artifact.file(MODEL_FILE), artifact.manifest.get("options", {}).get("threads"))

@@ -16,6 +16,7 @@ import numpy as np
 from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, Option, SupportReport,
                                        Tolerance, UnsupportedNode)
 from edgecompile.core import flavor
+from edgecompile.core.options import BATCH
 from edgecompile.errors import CalibrationError, MissingExtraError, UsageError
 
 XML, BIN = "model.xml", "model.bin"
@@ -106,8 +107,10 @@ class OpenVinoBackend(Backend):
         Option("inference_precision", str, None, "plugin math precision (fp32 artifacts always use f32)",
                choices=PRECISION_HINTS),
         Option("num_streams", int, None, "CPU plugin streams (default: the hint decides)", minimum=1),
+        Option("threads", int, None, "CPU plugin inference threads when loaded (default: the plugin's)", minimum=1),
         Option("int8_method", str, "qdq", "int8 from the shared range table (qdq) or NNCF's own PTQ (nncf)",
                choices=("qdq", "nncf")),
+        BATCH,
     )
     int8_flavor = flavor.U8  # its CPU plugin refuses signed int8 activations
 
@@ -195,4 +198,7 @@ class OpenVinoBackend(Backend):
     def load(self, artifact):
         details = artifact.manifest.get("backend_details") or {}
         config = details.get("runtime_config") or runtime_config(artifact.precision, {})
+        threads = artifact.manifest.get("options", {}).get("threads")
+        if threads:
+            config = {**config, "INFERENCE_NUM_THREADS": str(threads)}
         return OvRunner(artifact.file(XML), config, details.get("device", "CPU"))

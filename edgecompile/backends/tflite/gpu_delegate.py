@@ -80,7 +80,7 @@ def _partitions(ops, cpu_idx: set[int]) -> int:
 
 
 def gpu_delegate_report(model: str | Path | bytes, precision: str = "fp16") -> dict[str, Any]:
-    """The report for a .tflite file (or its bytes), or for an ONNX graph (path or ModelProto).
+    """The report for a .tflite file (or its bytes), or for a normalized ONNX graph (ModelProto).
 
     An ONNX graph is first converted the way the tflite backend would (onnx2tf, `precision`
     fp16 or fp32), so the report names the TFLite ops the delegate would actually see.
@@ -113,13 +113,7 @@ def _convert_onnx(model, precision: str) -> tuple[bytes, set[str]]:
 
     from edgecompile.backends.tflite import convert
 
-    if isinstance(model, onnx.ModelProto):
-        proto = model  # taken as normalized (fixed shapes), as the build driver hands it over
-    else:
-        from edgecompile import frontends
-        from edgecompile.passes.pipeline import normalize
-
-        proto = normalize(frontends.load(str(model)).model).model
+    proto = model  # the normalized graph (fixed shapes), as the build driver hands it over
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "model.onnx"
         onnx.save(proto, str(src))

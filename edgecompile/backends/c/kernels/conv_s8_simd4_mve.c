@@ -55,7 +55,7 @@ EC_API void ec_conv_s8_simd4(const int8_t* x, int8_t* y, const ec_conv_geo* g, c
         }
         {
           const int32x4_t acc = vsetq_lane_s32(a3, vsetq_lane_s32(a2, vsetq_lane_s32(a1, vdupq_n_s32(a0), 1), 2), 3);
-          vstrbq_s32(yp + oc, EC_REQ4(vaddq_s32(acc, vldrwq_s32(bias + oc)), vldrwq_s32(mult + oc),
+          vstrbq_s32(yp + oc, EC_REQV(vaddq_s32(acc, vldrwq_s32(bias + oc)), vldrwq_s32(mult + oc),
                                       vldrwq_s32(shift + oc), out_zp, amin, amax));
         }
       }
@@ -66,7 +66,7 @@ EC_API void ec_conv_s8_simd4(const int8_t* x, int8_t* y, const ec_conv_geo* g, c
         for (ky = ky0; ky < ky1; ++ky, xr += row, wr += wrow / 4) {
           for (k = 0; k < n; ++k) acc += (xr[k] + in_off) * wr[k];
         }
-        vstrbq_p_s32(yp + oc, EC_REQ4(vdupq_n_s32(acc), vdupq_n_s32(mult[oc]), vdupq_n_s32(shift[oc]), out_zp, amin, amax),
+        vstrbq_p_s32(yp + oc, EC_REQV(vdupq_n_s32(acc), vdupq_n_s32(mult[oc]), vdupq_n_s32(shift[oc]), out_zp, amin, amax),
                      vctp32q(1u)); /* lane 0 */
       }
     }

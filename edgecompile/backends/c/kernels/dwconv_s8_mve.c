@@ -18,7 +18,7 @@
  * and weights widened to int16 by the load, the input offset added in int16 (|x + off| <= 255), and the
  * products of the even and odd lanes (VMULLB/VMULLT, int32) added into two accumulators. Loads predicated by
  * VCTP take a last group of four channels. Integer sums: bit-identical to the SMLABB form. Each parity's four
- * results requantize as one vector (EC_REQ4), bias, multipliers and shifts gathered, bytes scattered. */
+ * results requantize as one vector (EC_REQV), bias, multipliers and shifts gathered, bytes scattered. */
 EC_API void ec_dwconv_s8_simd(const int8_t* x, int8_t* y, const ec_conv_geo* g, const int8_t* w_hwc,
                               const int32_t* bias, const int32_t* mult, const int32_t* shift, int32_t in_off,
                               int32_t out_zp, int32_t amin, int32_t amax) {
@@ -61,10 +61,10 @@ EC_API void ec_dwconv_s8_simd(const int8_t* x, int8_t* y, const ec_conv_geo* g, 
           const int32_t* const mc = mult + c;
           const int32_t* const sc = shift + c;
           int8_t* const yc = yp + c;
-          const int32x4_t re = EC_REQ4(vaddq_s32(ae, vldrwq_gather_shifted_offset_z_s32(bc, even, q)),
+          const int32x4_t re = EC_REQV(vaddq_s32(ae, vldrwq_gather_shifted_offset_z_s32(bc, even, q)),
                                        vldrwq_gather_shifted_offset_z_s32(mc, even, q),
                                        vldrwq_gather_shifted_offset_z_s32(sc, even, q), out_zp, amin, amax);
-          const int32x4_t ro = EC_REQ4(vaddq_s32(ao, vldrwq_gather_shifted_offset_z_s32(bc + 1, even, q)),
+          const int32x4_t ro = EC_REQV(vaddq_s32(ao, vldrwq_gather_shifted_offset_z_s32(bc + 1, even, q)),
                                        vldrwq_gather_shifted_offset_z_s32(mc + 1, even, q),
                                        vldrwq_gather_shifted_offset_z_s32(sc + 1, even, q), out_zp, amin, amax);
           vstrbq_scatter_offset_p_s32(yc, even, re, q);

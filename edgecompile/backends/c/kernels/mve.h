@@ -8,8 +8,8 @@
 #ifndef EC_AMALGAMATED /* compiled alone: what model.c pastes before a Helium kernel */
 int32x4_t ec_req4(int32x4_t acc, int32x4_t mult, int32x4_t shift, int32_t out_zp, int32_t amin, int32_t amax);
 int32x4_t ec_req4e(int32x4_t acc, int32x4_t mult, int32x4_t eh, int32_t out_zp, int32_t amin, int32_t amax);
-#ifndef EC_REQ4 /* the vector requantization a Helium kernel calls: the generator picks one per layer */
-#define EC_REQ4 ec_req4
+#ifndef EC_REQV /* the vector requantization a Helium kernel calls: the generator picks one per layer */
+#define EC_REQV ec_req4
 #endif
 #endif
 #endif

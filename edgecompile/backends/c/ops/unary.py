@@ -1,20 +1,4 @@
-"""fp32 element-wise activations. Each gets its own small loop; the expression is the op."""
-
-EXPR = {
-    "Relu": "v > 0.0f ? v : 0.0f",
-    "Clip": "v < P0 ? P0 : (v > P1 ? P1 : v)",
-    "Sigmoid": "1.0f / (1.0f + expf(-v))",
-    "Tanh": "tanhf(v)",
-    "LeakyRelu": "v >= 0.0f ? v : P0 * v",
-    "HardSigmoid": "(P0 * v + P1) < 0.0f ? 0.0f : ((P0 * v + P1) > 1.0f ? 1.0f : (P0 * v + P1))",
-    "HardSwish": "v * ((v / 6.0f + 0.5f) < 0.0f ? 0.0f : ((v / 6.0f + 0.5f) > 1.0f ? 1.0f : (v / 6.0f + 0.5f)))",
-    "Elu": "v >= 0.0f ? v : P0 * (expf(v) - 1.0f)",
-    "Neg": "-v",
-    "Abs": "fabsf(v)",
-    "Exp": "expf(v)",
-    "Sqrt": "sqrtf(v)",
-}
-NEEDS_LIBM = {"Sigmoid", "Tanh", "Elu", "Abs", "Exp", "Sqrt"}
+"""fp32 element-wise activations: kernels/unary_f32.c, one pasting per function (kernel_table.UNARY)."""
 
 
 def _params(fn, p) -> tuple[float, float]:
@@ -31,20 +15,7 @@ def _params(fn, p) -> tuple[float, float]:
 
 def emit(e, op, i) -> str:
     fn = op.attrs["fn"]
-    if fn in NEEDS_LIBM:
-        e.libm = True
-    name = f"ec_{fn.lower()}_f32"
-    body = EXPR[fn].replace("P0", "p0").replace("P1", "p1")
-    e.kernel(name, f"""static void {name}(const float* x, float* y, int32_t n, float p0, float p1) {{
-  int32_t i;
-  (void)p0;
-  (void)p1;
-  for (i = 0; i < n; ++i) {{
-    const float v = x[i];
-    y[i] = {body};
-  }}
-}}
-""")
+    name = e.use("unary_f32", f"_{fn.lower()}")
     p0, p1 = _params(fn, op.attrs["params"])
     n = e.g.tensors[op.inputs[0]].size
     return f"{name}({e.buf(op.inputs[0], const=True)}, {e.buf(op.outputs[0])}, {n}, {e.flt(p0)}, {e.flt(p1)});"

@@ -1,0 +1,32 @@
+/* ec_add_s8_flat when every shift is <= 0 (the generator checks; TFLite's input multipliers are <= 1/2, the
+ * output one tiny): RoundingDivideByPOT(x, e) == (x + h + ((x >> 31) & nz)) >> e with h = 2^(e-1) and nz = -1
+ * for e >= 1, h = nz = 0 for e = 0. Proof for e >= 1, s = (x < 0), r = x mod 2^e: TFLite adds 1 to
+ * floor(x / 2^e) iff r > 2^(e-1) - 1 + s, i.e. iff r + h - s >= 2^e, and 0 <= r + h - s < 2^(e+1), so the sum
+ * is floor((x + h - s) / 2^e). No overflow: |x| < 2^29 here ((a + off) << 20 with |a + off| <= 255, SRDHM by a
+ * multiplier < 1 never grows it, two of them summed) and h <= 2^30. Shifts and constants are loop-invariant,
+ * passed as arguments of an always-inline function, so that they are immediates at each call site. */
+#ifndef EC_AMALGAMATED
+#include "ec.h"
+#endif
+
+EC_API int32_t ec_rdbpot_h(int32_t x, int32_t h, int32_t nz, int e) {
+  return (x + h + ((x >> 31) & nz)) >> e;
+}
+
+#if defined(__GNUC__)
+__attribute__((always_inline)) /* each call site's constants become immediates: no spills in the loop */
+#endif
+static inline void ec_add_s8_flat_rnd(const int8_t* a, const int8_t* b, int8_t* y, int32_t n, int32_t off1,
+                                      int32_t off2, int ls, int32_t m1, int e1, int32_t m2, int e2, int32_t mo,
+                                      int eo, int32_t zp, int32_t amin, int32_t amax) {
+  const int32_t h1 = (int32_t)((UINT32_C(1) << e1) >> 1), h2 = (int32_t)((UINT32_C(1) << e2) >> 1);
+  const int32_t ho = (int32_t)((UINT32_C(1) << eo) >> 1);
+  const int32_t nz1 = e1 ? -1 : 0, nz2 = e2 ? -1 : 0, nzo = eo ? -1 : 0;
+  int32_t i;
+  for (i = 0; i < n; ++i) {
+    const int32_t va = ec_rdbpot_h(ec_srdhm_ns((int32_t)((uint32_t)(a[i] + off1) << ls), m1), h1, nz1, e1);
+    const int32_t vb = ec_rdbpot_h(ec_srdhm_ns((int32_t)((uint32_t)(b[i] + off2) << ls), m2), h2, nz2, e2);
+    const int32_t v = ec_rdbpot_h(ec_srdhm_ns(va + vb, mo), ho, nzo, eo) + zp;
+    y[i] = (int8_t)(v < amin ? amin : (v > amax ? amax : v));
+  }
+}

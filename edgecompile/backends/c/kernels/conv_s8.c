@@ -1,0 +1,38 @@
+/* Conv (groups incl. depthwise, strides, pads, dilations) over NHWC int8 data, OHWI weights: TFLite's
+ * ConvPerChannel / DepthwiseConvPerChannel. int32 accumulation of (x + input_offset) * w, int32 bias,
+ * per-channel requantization, a clamp that carries the fused Relu/Clip. */
+#ifndef EC_AMALGAMATED
+#include "ec.h"
+#include "conv_geo.h"
+#endif
+
+EC_API void ec_conv_s8(const int8_t* x, int8_t* y, const ec_conv_geo* g, const int8_t* w, const int32_t* bias,
+                       const int32_t* mult, const int32_t* shift, int32_t in_off, int32_t out_zp, int32_t amin,
+                       int32_t amax) {
+  const int icg = g->ic / g->groups, ocg = g->oc / g->groups;
+  int oy, ox, oc, ky, kx, c;
+  for (oy = 0; oy < g->oh; ++oy) {
+    for (ox = 0; ox < g->ow; ++ox) {
+      const int iy0 = oy * g->sh - g->pt, ix0 = ox * g->sw - g->pl;
+      for (oc = 0; oc < g->oc; ++oc) {
+        const int8_t* wp = w + (int32_t)oc * g->kh * g->kw * icg;
+        const int cin0 = (oc / ocg) * icg;
+        int32_t acc = 0;
+        for (ky = 0; ky < g->kh; ++ky) {
+          const int iy = iy0 + ky * g->dh;
+          if (iy < 0 || iy >= g->ih) continue;
+          for (kx = 0; kx < g->kw; ++kx) {
+            const int ix = ix0 + kx * g->dw;
+            const int8_t* xp;
+            const int8_t* wk;
+            if (ix < 0 || ix >= g->iw) continue;
+            xp = x + ((int32_t)iy * g->iw + ix) * g->ic + cin0;
+            wk = wp + (ky * g->kw + kx) * icg;
+            for (c = 0; c < icg; ++c) acc += (xp[c] + in_off) * wk[c];
+          }
+        }
+        y[((int32_t)oy * g->ow + ox) * g->oc + oc] = ec_sat8(ec_mbqm(acc + bias[oc], mult[oc], shift[oc]) + out_zp, amin, amax);
+      }
+    }
+  }
+}

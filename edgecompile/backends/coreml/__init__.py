@@ -1,0 +1,1 @@
+"""Apple Core ML: an ML program (.mlpackage) through coremltools; see backend.py."""

@@ -1,0 +1,97 @@
+"""The SIMD kernels on the emulated Cortex-M4: the dense SMLAD conv (Cin % 4 != 0, window too large to gather)
+and the general requantization variant (a shift outside the fast forms' range) are selected and give the host
+build's bytes (the host runs the plain kernels, TFLite's arithmetic); and a sample of drawn int8 convolutions
+(hypothesis) gives the host's bytes on the M4 with the SIMD kernels."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from conftest import need_backend, need_tool
+from edgecompile.artifact import Artifact
+
+from backends.c import op_models
+from backends.c.c_harness import qdq_wrap
+
+settings.register_profile("c-m4-ci", max_examples=3, deadline=None, derandomize=True, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                                 HealthCheck.function_scoped_fixture])
+settings.register_profile("c-m4-long", max_examples=10, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                                 HealthCheck.function_scoped_fixture])
+PROFILE = settings.get_profile("c-m4-long" if os.environ.get("EDGECOMPILE_HYPOTHESIS") == "long" else "c-m4-ci")
+
+
+@pytest.fixture(scope="module")
+def tools():
+    need_tool("arm-none-eabi-gcc")
+    need_tool("qemu-system-arm")
+    return need_backend("c")
+
+
+def _m4_equals_host(qdq, x, folder) -> list[str]:
+    """Build for cortex-m4 (SIMD kernels), run on the emulator and on the host: same bytes. The kernels used."""
+    import onnx
+
+    from edgecompile.backends.c.qemu import build_firmware, run_qemu
+    from edgecompile.driver import build
+
+    folder.mkdir(parents=True, exist_ok=True)
+    onnx.save(qdq, str(folder / "qdq.onnx"))
+    r = build(str(folder / "qdq.onnx"), ["cortex-m4"], ["int8"], out=folder / "out", force=True, verify=False).results[0]
+    assert r.ok, r.error
+    art = Artifact.open(r.path)
+    spec = art.inputs[0]
+    q = np.clip(np.round(x / np.float32(spec.scale)) + spec.zero_point, -128, 127).astype(np.int8)
+    host = art.load().run({spec.name: q})[art.outputs[0].name]
+    machine = art.manifest["profile"]["bench"]["machine"]
+    (folder / "fw").mkdir()
+    elf, _ = build_firmware(art, folder / "fw", runs=1, warmup=0, machine=machine, x=q)
+    vals, _ = run_qemu(elf, machine, timeout=120)
+    assert bytes.fromhex(vals["output"]) == host.tobytes()
+    return art.manifest["backend_details"]["kernels"]
+
+
+def _conv(c, oc, k, pads, seed):
+    from onnx import helper
+
+    rng = np.random.default_rng(seed)
+    w = (rng.standard_normal((oc, c, k, k)) * 0.3).astype(np.float32)
+    m = op_models.model([helper.make_node("Conv", ["x", "w", "b"], ["y"], name="conv0", pads=pads)],
+                        {"x": (1, c, 9, 9)}, ["y"], {"w": w, "b": rng.standard_normal(oc).astype(np.float32)})
+    feeds = [{"x": rng.standard_normal((1, c, 9, 9)).astype(np.float32)} for _ in range(3)]
+    return m, feeds
+
+
+def test_dense_simd_conv_selected_and_exact(tools, tmp_path):
+    model, feeds = _conv(3, 6, 5, [2, 2, 2, 2], 0)  # Cin 3: 75-byte windows, over the gather limit
+    kernels = _m4_equals_host(qdq_wrap(model, feeds), feeds[0]["x"], tmp_path)
+    assert any(k.startswith("conv_s8_simd") and not k.startswith("conv_s8_simd4") for k in kernels), kernels
+
+
+def test_general_requantization_selected_and_exact(tools, tmp_path):
+    from onnx import numpy_helper
+
+    model, feeds = _conv(8, 8, 3, [1, 1, 1, 1], 1)
+    qdq = qdq_wrap(model, feeds)
+    for t in qdq.graph.initializer:  # a far finer output scale: multipliers above 1, shifts > 0
+        if t.name == "y_s":
+            t.CopyFrom(numpy_helper.from_array(np.array(numpy_helper.to_array(t) / 300, np.float32), "y_s"))
+    kernels = _m4_equals_host(qdq, feeds[0]["x"], tmp_path)
+    assert "conv_s8_simd4_any" in kernels and "req" in kernels, kernels
+
+
+def test_drawn_int8_convs_on_cortex_m4(tools, tmp_path_factory):
+    @PROFILE
+    @given(drawn=op_models.conv())
+    def prop(drawn):
+        model, feeds = drawn
+        x = feeds["x"][:1]
+        model = op_models.model(list(model.graph.node), {"x": x.shape}, ["y"],
+                                {t.name: __import__("onnx").numpy_helper.to_array(t) for t in model.graph.initializer})
+        _m4_equals_host(qdq_wrap(model, [{"x": x}]), x, tmp_path_factory.mktemp("m4"))
+
+    prop()

@@ -1,0 +1,76 @@
+"""The README's command blocks as runnable transcripts, and the "shape" their output must keep.
+
+A block marked `<!-- run -->` on the line before its fence is run. A ```python block runs as one
+script (it must simply not fail). Any other block is a transcript: lines starting with `$ ` are commands (a trailing `\\` continues one), everything else is what they printed. The test
+runs the commands in order in one bash session and checks that every printed line of the README
+still has a line of the same shape in the real output: numbers, hashes, folders and the width
+of table borders may differ; words, columns, row labels and units may not.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MARK = "<!-- run -->"
+
+
+@dataclass
+class Block:
+    line: int  # 1-based line of the fence in README.md
+    commands: list[str]
+    output: list[str]
+
+
+def blocks(text: str) -> list[Block]:
+    lines, out, i = text.splitlines(), [], 0
+    while i < len(lines):
+        if lines[i].strip() == MARK and i + 1 < len(lines) and lines[i + 1].startswith("```"):
+            start, body, i = i + 2, [], i + 2
+            while i < len(lines) and not lines[i].startswith("```"):
+                body.append(lines[i])
+                i += 1
+            if lines[start - 1].startswith("```python"):
+                out.append(Block(start, ["python - <<'PYTHON'\n" + "\n".join(body) + "\nPYTHON"], []))
+            else:
+                out.append(_transcript(start, body))
+        i += 1
+    return out
+
+
+def _transcript(line: int, body: list[str]) -> Block:
+    commands, output, pending = [], [], None
+    for raw in body:
+        if pending is not None:
+            pending += "\n" + raw
+            if not raw.endswith("\\"):
+                commands.append(pending)
+                pending = None
+        elif raw.startswith("$ "):
+            if raw.endswith("\\"):
+                pending = raw[2:]
+            else:
+                commands.append(raw[2:])
+        else:
+            output.append(raw)
+    return Block(line, commands, output)
+
+
+_NUMBER = re.compile(r"(?<![A-Za-z_])[-+]?\d[\d.,_]*(?:e[-+]?\d+)?")  # not digits inside names: fp32, p50
+_HEX = re.compile(r"\b[0-9a-f]{8,}\b")
+_PATH = re.compile(r"(?:/[\w.+-]+)+/([\w.+-]*)")
+_RULE = re.compile(r"([─━═┄-])\1+")
+
+
+def shape(line: str) -> str:
+    """What must not change: the words and the layout's kind, not its numbers or widths."""
+    s = _HEX.sub("H", line)
+    s = _PATH.sub(r"\1", s)
+    s = _NUMBER.sub("#", s)
+    s = _RULE.sub(r"\1", s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def missing(expected: list[str], actual: str) -> list[str]:
+    """README output lines with no line of the same shape in `actual` (blank and '...' lines skipped)."""
+    have = {shape(line) for line in actual.splitlines()}
+    return [line for line in expected if line.strip() not in ("", "...") and shape(line) not in have]
