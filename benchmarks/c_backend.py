@@ -40,7 +40,8 @@ def measure(name: str, simd: bool, out: Path, profile: bool = False, target: str
         print(f"  step {la['step']:3d} {la['kind']:8s} {la['source'][:40]:40s} {la['macs']:>9,d} MAC "
               f"{la['instructions']:>11,d} instr {la['macs_per_instruction'] or 0:6.3f} MAC/instr"
               + (f" {c:>11,d} cycles (est.) {la['macs'] / c if c else 0:6.3f} MAC/cycle" if c is not None else ""))
-    kernels = "plain-c" if not simd else ("mve" if "mve_h" in d["kernels"] else "smlad")
+    helium = (art.manifest.get("options") or {}).get("mcpu") in ("cortex-m55", "cortex-m85")  # gcc defines MVE
+    kernels = "plain-c" if not simd else ("mve" if helium else "smlad")
     return {
         "model": name, "target": target, "kernels": kernels,
         "arena_bytes": d["arena_bytes"], "arena_lower_bound": d["arena_lower_bound"],
