@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from edgecompile.backends.c.ir import CTYPE
-from edgecompile.backends.c.kernel_table import TABLE
+from edgecompile.backends.c.kernel_table import MVE, TABLE
 from edgecompile.backends.c.ops import emitter
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -52,8 +52,12 @@ class Emitter:
         asked for only under one preprocessor condition is compiled only then (so is what it needs)."""
         k = TABLE[key]
         v = k.variants[variant] if k.variants else None
-        guard = k.guard or guard
-        for dep in k.needs + (v.needs if v else ()):
+        guard = k.guard if guard in (None, k.guard) else (guard if k.guard is None else f"({k.guard}) && ({guard})")
+        dsp = (f"!({MVE})" if guard is None else f"({guard}) && !({MVE})") if k.mve else guard  # Helium replaces DSP
+        # a variant's needs belong to the kernels that requantize: one that only follows others leaves them to them
+        for dep in k.needs + (v.needs if v and not k.follows else ()):
+            self.use(dep, "", dsp)
+        for dep in k.mve_needs if k.mve else ():
             self.use(dep, "", guard)
         for dep in k.follows:
             self.use(dep, variant, guard)
