@@ -185,6 +185,12 @@ def _raw(src: str, inputs: list[TensorSpec], n: int, seed: int, preprocess, base
         from edgecompile.datasets import digits_split
 
         x, _ = digits_split("train")
+        fits = len(inputs) == 1 and tuple(inputs[0].shape) in ((1, 1, 8, 8), (1, 8, 8, 1))
+        if not fits:  # the built-in set is 8x8 grey images: say so rather than a shape mismatch
+            got = ", ".join(f"{s.name} {'x'.join(map(str, s.shape))}" for s in inputs)
+            raise CalibrationError(f"'digits' calibration data are 8x8 grey images (1x1x8x8, or 1x8x8x1 "
+                                   f"channels-last): they fit a model with one such input, not this one ({got}). "
+                                   f"Use your own data (.npy/.npz, an image folder) or 'random'.")
         feeds = _from_arrays({"x": x}, inputs, "digits")
         return feeds, len(feeds)
     if is_callable_source(src, base):

@@ -19,14 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
+from edgecompile.core.cache import cache_dir
 from edgecompile.errors import UsageError
 
 REPORT_SAMPLES = 64  # calibration samples kept beside the table for `quant-report`
-
-
-def cache_dir() -> Path:
-    root = os.environ.get("EDGECOMPILE_CACHE")
-    return Path(root) if root else Path.home() / ".cache" / "edgecompile"
 
 
 def model_sha256(model) -> str:

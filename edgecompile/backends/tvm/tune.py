@@ -20,6 +20,7 @@ import os
 import sys
 from pathlib import Path
 
+from edgecompile.core.cache import cache_dir
 from edgecompile.errors import EdgeCompileError
 
 _PROBE = "import tvm; tvm.ir.save_json(tvm.tirx.IntImm('int32', 1))"
@@ -29,13 +30,6 @@ BUILD_TIMEOUT_S, RUN_TIMEOUT_S = 300, 120
 
 class TuningUnavailableError(EdgeCompileError):
     """MetaSchedule cannot run in this installation."""
-
-
-def cache_root() -> Path:
-    if os.environ.get("EDGECOMPILE_CACHE"):
-        return Path(os.environ["EDGECOMPILE_CACHE"])
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "edgecompile"
 
 
 def cache_key(model_bytes: bytes, precision: str, target: dict, trials: int, variant: dict | None = None) -> str:
@@ -94,7 +88,7 @@ def tune(mod, target, target_dict: dict, trials: int, model_bytes: bytes, precis
         target_dict = {**target_dict, "num-cores": os.cpu_count() or 1}
         target = tvm.target.Target(target_dict)
     key = cache_key(model_bytes, precision, target_dict, trials, variant)
-    work_dir = cache_root() / "tvm-tuning" / key
+    work_dir = cache_dir() / "tvm-tuning" / key
     reused = _has_records(work_dir)
     with target:
         fused = fuse(mod)
