@@ -163,6 +163,17 @@ def _as_module(ep):
     return ExportedProgramModule()
 
 
+def _program_input_shape(ep, example: tuple[int, ...]) -> tuple[tuple[int, ...], bool]:
+    """The first user input's shape as the program declares it, dynamic (symbolic) dimensions as 1."""
+    user = set(ep.graph_signature.user_inputs)
+    for node in ep.graph.nodes:
+        if node.op == "placeholder" and node.name in user and hasattr(node.meta.get("val"), "shape"):
+            dims = tuple(node.meta["val"].shape)
+            static = tuple(d if isinstance(d, int) else 1 for d in dims)
+            return static, static != tuple(int(d) if isinstance(d, int) else -1 for d in dims)
+    return example, False
+
+
 def load_exported_program(path: Path, weights: str | None, input_shapes: dict) -> LoadedModel:
     from edgecompile.frontends.torch_archive import safe_export_load
 
@@ -177,7 +188,12 @@ def load_exported_program(path: Path, weights: str | None, input_shapes: dict) -
         args = ep.example_inputs[0] if ep.example_inputs else ()
         if not args:
             raise UsageError(f"'{path}' stores no example inputs: pass --input-shape input=1x3x32x32.")
-        example = _example(tuple(args[0].shape))
-        notes.append(f"input shape {tuple(args[0].shape)} taken from the program's example inputs")
+        shape, dynamic = _program_input_shape(ep, tuple(args[0].shape))
+        example = _example(shape)
+        if dynamic:  # as for every other source: a dynamic dimension is 1 unless the user says otherwise
+            notes.append(f"input: dynamic dimensions set to 1 -> {'x'.join(map(str, shape))} "
+                         f"(use --input-shape input=... to choose)")
+        else:
+            notes.append(f"input shape {shape} taken from the program's example inputs")
     return export(_as_module(ep), example, str(path), sha256_bytes(path.read_bytes()),
                   "exported-program", notes)

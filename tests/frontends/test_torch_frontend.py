@@ -106,3 +106,23 @@ def test_exported_program(model_py, tmp_path):
 def test_malformed_input_shape(spec):
     with pytest.raises(UsageError, match="Malformed --input-shape"):
         parse_input_shapes([spec])
+
+
+def test_pt2_dynamic_batch_defaults_to_one(tmp_path):
+    """A dynamic dimension of an ExportedProgram is 1, as for every other source, not the example's size."""
+    import torch
+
+    from edgecompile import frontends
+
+    class M(torch.nn.Module):
+        def forward(self, x):
+            return torch.relu(x).sum(dim=1)
+
+    batch = torch.export.Dim("batch", min=1, max=16)
+    torch.export.save(torch.export.export(M(), (torch.randn(2, 3),), dynamic_shapes={"x": {0: batch}}),
+                      str(tmp_path / "dyn.pt2"))
+    loaded = frontends.load(str(tmp_path / "dyn.pt2"), None, None)
+    assert [d.dim_value for d in loaded.model.graph.input[0].type.tensor_type.shape.dim] == [1, 3]
+    assert any("dynamic dimensions set to 1" in n for n in loaded.notes)
+    fixed = frontends.load(str(tmp_path / "dyn.pt2"), None, {"input": (4, 3)})
+    assert [d.dim_value for d in fixed.model.graph.input[0].type.tensor_type.shape.dim] == [4, 3]
