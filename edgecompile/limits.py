@@ -8,6 +8,7 @@ import os
 ENV = "EDGECOMPILE_MAX_BYTES"
 DEFAULT_MAX_BYTES = 2 << 30  # 2 GiB: far above any edge model's tensors or calibration set
 MAX_IMAGE_SIDE = 16384  # pixels per side after resize/crop
+MAX_SAMPLES = 1_000_000  # calibration samples: far beyond what ranges need; a bigger count is a typo
 
 
 def max_bytes() -> int:

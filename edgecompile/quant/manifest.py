@@ -66,7 +66,7 @@ def read_manifest(path: str) -> CalibManifest:
     if not isinstance(d.get("source"), str):
         raise CalibrationError(f"Calibration manifest '{p}' needs source = \"...\" (a file, folder, "
                                f"'module:function', 'digits' or 'random').")
-    from edgecompile.quant.sources import MAX_SAMPLES
+    from edgecompile.limits import MAX_SAMPLES
 
     samples, seed = d.get("samples"), d.get("seed", 0)
     if samples is not None and (type(samples) is not int or not 1 <= samples <= MAX_SAMPLES):

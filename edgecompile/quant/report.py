@@ -157,8 +157,6 @@ def _range_table_block(q, path) -> dict:
 
 
 def _model(sha: str, model_src: str | None):
-    import onnx
-
     from edgecompile.errors import ArtifactError
     from edgecompile.quant.table import cached_model_path, model_sha256
 

@@ -18,12 +18,11 @@ import numpy as np
 
 from edgecompile.core.tensor import TensorSpec
 from edgecompile.errors import CalibrationError, UsageError
-from edgecompile.limits import over
+from edgecompile.limits import MAX_SAMPLES, over
 from edgecompile.quant.arrays import read_arrays
 
 DEFAULT_SAMPLES = 200
 MIN_SAMPLES = 16  # below this (when no count was asked for) ranges are noise, not statistics
-MAX_SAMPLES = 1_000_000  # far beyond what ranges need; a bigger count is a typo
 
 
 def _check_dtype(name: str, arr: np.ndarray, spec: TensorSpec, label: str) -> None:

@@ -5,40 +5,15 @@ with float32 kept at the graph boundary; int8 is static QDQ quantization on cali
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, Option, SupportReport,
                                        Tolerance, UnsupportedNode)
-from edgecompile.backends.runner_io import RunnerIO
+from edgecompile.backends.ort_session import OrtRunner
 from edgecompile.core import flavor
 from edgecompile.core.options import BATCH
 from edgecompile.errors import CalibrationError, UsageError
 
 MODEL_FILE = "model.onnx"
-
-
-def session(path: Path, optimize: bool = True, threads: int | None = None):
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    if threads:
-        opts.intra_op_num_threads = threads
-    if not optimize:
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-
-
-class OrtRunner(RunnerIO):
-    def __init__(self, path: Path, inputs, outputs, threads: int | None = None):
-        super().__init__(inputs, outputs)
-        self.sess = session(path, threads=threads)
-        self.names = [o.name for o in self.sess.get_outputs()]
-        self._run = self.sess._sess.run  # the binding itself: the Python wrapper re-checks what check() did
-
-    def run(self, feeds):
-        self.check(feeds)
-        return dict(zip(self.names, self._run(self.names, feeds, None)))
 
 
 class OnnxRuntimeBackend(Backend):

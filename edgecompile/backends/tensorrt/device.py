@@ -25,7 +25,8 @@ def device_build(artifact) -> dict:
     from edgecompile.artifact import hash_files, write_manifest
     from edgecompile.backends.tensorrt import build_engine
     from edgecompile.backends.tensorrt.names import CONFIG, ENGINE, INFO, ONNX_FILE, TIMING_CACHE
-    from edgecompile.backends.tensorrt.runner import EngineRunner, OrtRunner
+    from edgecompile.backends.ort_session import OrtRunner
+    from edgecompile.backends.tensorrt.runner import EngineRunner
     from edgecompile.core.parity import compare, misses
     from edgecompile.core.tolerance import Tolerance
 

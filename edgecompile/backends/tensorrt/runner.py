@@ -9,21 +9,6 @@ from pathlib import Path
 from edgecompile.errors import CannotRunHereError, EngineMismatchError
 
 
-class OrtRunner:
-    """ONNX Runtime CPU on model.onnx: the same graph TensorRT parsed, run by the reference runtime."""
-
-    def __init__(self, path: Path):
-        import onnxruntime as ort
-
-        opts = ort.SessionOptions()
-        opts.log_severity_level = 3
-        self.sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        self.names = [o.name for o in self.sess.get_outputs()]
-
-    def run(self, feeds):
-        return dict(zip(self.names, self.sess.run(self.names, feeds)))
-
-
 class EngineRunner:
     """A built engine through Polygraphy's TrtRunner (it owns the CUDA buffers and streams)."""
 

@@ -3,18 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
-class OrtRunner:
-    def __init__(self, path: Path):
-        import onnxruntime as ort
-
-        opts = ort.SessionOptions()
-        opts.log_severity_level = 3
-        self.sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        self.names = [o.name for o in self.sess.get_outputs()]
-
-    def run(self, feeds):
-        return dict(zip(self.names, self.sess.run(self.names, feeds)))
+from edgecompile.backends.ort_session import OrtRunner
 
 
 class OvRunner:
