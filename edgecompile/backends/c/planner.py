@@ -177,7 +177,7 @@ def _place(bufs: list[Buffer], pairs: dict | None = None, spread: bool = False) 
         cands = {0} | {hi for _, hi in forbid} | ({lo for lo, _ in forbid} if spread else set())
         ok = [c for c in cands if (spread or c >= 0) and not any(lo < c < hi for lo, hi in forbid)]
         if spread and off:
-            c = min(ok, key=lambda c: (max(hi_all, c + b.nbytes) - min(lo_all, c), abs(c)))
+            c = min(ok, key=lambda c: (max(hi_all, c + b.nbytes) - min(lo_all, c), c))  # below: room for outputs
         else:
             c = min(ok)
         off[id(b)] = c

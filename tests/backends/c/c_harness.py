@@ -138,13 +138,13 @@ def cut(qdq, computed: list[str]):
 class CModel:
     """model.c built for this machine (strict flags, -Werror) and called through ctypes."""
 
-    def __init__(self, model, folder: Path, options: dict | None = None, prefix: str = "model"):
+    def __init__(self, model, folder: Path, options: dict | None = None, prefix: str = "model", overlap: bool = True):
         from edgecompile.backends.c import emit, lower, planner
         from edgecompile.backends.c.runner import build_shared
 
         folder.mkdir(parents=True, exist_ok=True)
         self.g, _ = lower.lower(model)
-        self.plan = planner.plan(self.g)
+        self.plan = planner.plan(self.g, overlaps=overlap)
         header, source, self.stats = emit.generate(self.g, self.plan, prefix, "test", {}, options or {})
         (folder / "model.h").write_text(header)
         (folder / "model.c").write_text(source)
