@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 
 def build(model, targets, **kwargs):
     """See `edgecompile build --help`; returns a BuildReport."""
-    from edgecompile.driver import build as _build
+    from edgecompile.auto import build as _build  # targets ["auto"]: the fastest verified artifact here
 
     return _build(model, targets, **kwargs)
 

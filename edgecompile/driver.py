@@ -48,8 +48,10 @@ class BuildReport:
         return [Artifact.open(r.path) for r in self.results if r.ok]
 
 
-def plan(targets: list[str], precisions: list[str] | None) -> list[tuple[TargetProfile, str, bool]]:
-    """(profile, precision, explicit) for every requested build; 'all' expands to every backend."""
+def plan(targets: list[str], precisions: list[str] | None,
+         model_precision: str | None = None) -> list[tuple[TargetProfile, str, bool]]:
+    """(profile, precision, explicit) for every requested build; 'all' expands to every backend.
+    model_precision: what an already-quantized model is ("int8"); a named target defaults to it."""
     for p in precisions or ():
         if p not in PRECISIONS:
             raise UsageError(f"Unknown precision '{p}'. Choose from {', '.join(PRECISIONS)}.")
@@ -62,6 +64,8 @@ def plan(targets: list[str], precisions: list[str] | None) -> list[tuple[TargetP
         for prof in profiles:
             info = get_backend(prof.backend).info
             default = list(prof.precisions[:1] or ["fp32"]) if explicit else list(prof.precisions or info.precisions)
+            if explicit and model_precision in info.precisions and (not prof.precisions or model_precision in prof.precisions):
+                default = [model_precision]
             for p in precisions or default:
                 if p not in info.precisions:
                     if explicit:
@@ -149,7 +153,7 @@ def build_one(prof: TargetProfile, precision: str, loaded, norm, out_dir: Path, 
     model = _batch_model(norm, opts.get("batch"))
     with staged(final, force) as stage:
         ctx = CompileContext(model, prof, precision, stage, calib, None, opts,
-                             prequantized=prequantized, calib_method=calib_method)
+                             prequantized=prequantized, calib_method=calib_method, source=loaded)
         qblock = None
         if int8 is not None and precision == "int8":
             from edgecompile.int8_build import compile_int8
@@ -215,8 +219,9 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
           calib_samples: int | None = None, out: str | Path = "build", force: bool = False, verify: bool = True,
           input_shapes: dict | None = None, weights: str | None = None, options: dict | None = None,
           loaded=None, calib_method: str = "minmax", max_accuracy_drop: float | None = None,
-          eval_src: str | None = None, min_cosine: float | None = None) -> BuildReport:
-    """Build `model` for every target x precision. One failure does not stop the others."""
+          eval_src: str | None = None, min_cosine: float | None = None, progress=None) -> BuildReport:
+    """Build `model` for every target x precision. One failure does not stop the others.
+    progress(event, ...): "start" (profile, precision) and "end" (TargetResult) per target, for a live display."""
     from edgecompile import frontends
     from edgecompile.core.graph import io_specs, seeded_inputs
     from edgecompile.passes.pipeline import normalize
@@ -232,6 +237,8 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
     prequantized = is_quantized(norm.model)  # int8 builds keep the graph's own scales: no calibration
     if prequantized:
         report.notes.append("the model is already quantized (QDQ): int8 builds use its own scales")
+        if not precisions:  # the default precision follows the model
+            jobs = plan(list(targets), None, "int8")
     feeds, calib_info = None, None
     if calib:
         feeds, calib_info = load_samples(calib, io_specs(norm.model)[0], calib_samples)
@@ -257,6 +264,8 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
     out_dir = Path(out)
     for prof, precision, explicit in jobs:
         started = time.perf_counter()
+        if progress:
+            progress("start", prof, precision)
         try:
             if not explicit and not get_backend(prof.backend).available()[0]:
                 report.results.append(TargetResult(prof.name, precision, prof.backend, skipped=True,
@@ -269,5 +278,7 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
         report.results[-1].seconds = time.perf_counter() - started
         if report.results[-1].ok:
             _finish_note(report, report.results[-1])
+        if progress:
+            progress("end", report.results[-1])
     report.notes.extend(int8.notes if int8 else [])  # int8: table reuse, layers the guard kept in float
     return report

@@ -56,5 +56,9 @@ class CalibrationError(EdgeCompileError):
     """Calibration or evaluation data does not fit the model."""
 
 
+class InputError(EdgeCompileError, ValueError):
+    """Runner.run() got feeds whose names, shapes or dtypes are not the artifact's inputs."""
+
+
 class EngineMismatchError(CannotRunHereError):
     """A device-specific engine (TensorRT) built on another GPU model or runtime version."""

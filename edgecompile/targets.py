@@ -12,6 +12,7 @@ from edgecompile.core.options import unknown_key
 from edgecompile.errors import UsageError
 
 _HERE = Path(__file__).resolve().parent
+AUTO = "auto"  # the pseudo-backend of the host profile: `--target auto` searches the backends it lists
 
 
 def data_dir(name: str) -> Path:
@@ -72,6 +73,8 @@ def check(prof: TargetProfile, where: str) -> None:
     from edgecompile.backends import get_backend, implemented, registry
     from edgecompile.core.options import validate
 
+    if prof.backend == AUTO:
+        return _check_auto(prof, where)
     if prof.backend not in registry():
         raise unknown_key(prof.backend, registry(), where, "backend")
     if prof.backend not in implemented():
@@ -81,6 +84,36 @@ def check(prof: TargetProfile, where: str) -> None:
     bench = dict(prof.bench)
     runner = backend.runner(str(bench.pop("runner", backend.bench_runners[0].name)))
     validate(bench, runner.keys, f"{where} [bench] ({runner.name} runner)", "key")
+
+
+def _backend_of(name: str, where: str) -> str:
+    """The backend a candidate (a backend, or a profile file in targets/) compiles with; read from
+    the file itself, since this runs while profiles() is being filled."""
+    from edgecompile.backends import registry
+
+    if name in registry():
+        return name
+    path = data_dir("targets") / f"{name}.toml"
+    if not path.is_file():
+        raise UsageError(f"{where}: candidate '{name}' is neither a backend nor a profile in targets/.")
+    return tomllib.loads(path.read_text()).get("backend", "")
+
+
+def _check_auto(prof: TargetProfile, where: str) -> None:
+    """The host profile: `candidates` (registered backends) and `threads` per candidate."""
+    from edgecompile.backends import get_backend, implemented
+    from edgecompile.core.options import validate
+
+    extra = set(prof.options) - {"candidates", "threads"}
+    if extra:
+        raise UsageError(f"{where} [options]: an auto profile takes 'candidates' and 'threads', not {sorted(extra)}.")
+    cands = list(prof.options.get("candidates", ()))  # profile or backend names
+    backends = {_backend_of(name, where) for name in cands}
+    for name, n in dict(prof.options.get("threads", {})).items():
+        if name not in backends:
+            raise UsageError(f"{where} [options.threads]: '{name}' is not the backend of a candidate {cands}.")
+        if name in implemented():
+            validate({"threads": n}, get_backend(name).options, f"{where} [options.threads] ({name} backend)")
 
 
 @lru_cache(maxsize=1)

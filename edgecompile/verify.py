@@ -13,10 +13,11 @@ from edgecompile.errors import ToleranceError
 
 
 def run_batched(runner, specs: list[TensorSpec], samples: list[dict[str, np.ndarray]], out_specs: list[TensorSpec],
-                ref_layouts: dict[str, str | None] | None = None):
+                ref_layouts: dict[str, str | None] | None = None, quantized_ref: set[str] = frozenset()):
     """Run one sample at a time (artifacts have a fixed batch) and stack decoded float outputs.
 
     Samples are in the reference graph's layouts (`ref_layouts`, from graph_layouts; NCHW when omitted).
+    Outputs named in `quantized_ref` stay quantized: the reference itself (an int8 graph) gives integers.
     """
     lay = ref_layouts or {}
     outs: dict[str, list[np.ndarray]] = {s.name: [] for s in out_specs}
@@ -24,7 +25,7 @@ def run_batched(runner, specs: list[TensorSpec], samples: list[dict[str, np.ndar
         enc = {s.name: encode(feed[s.name], s, lay.get(s.name, "NCHW")) for s in specs}
         res = runner.run(enc)
         for s in out_specs:
-            outs[s.name].append(decode(res[s.name], s, lay.get(s.name, "NCHW")))
+            outs[s.name].append(decode(res[s.name], s, lay.get(s.name, "NCHW"), s.name not in quantized_ref))
     return {k: np.concatenate(v, axis=0) for k, v in outs.items()}
 
 
@@ -46,7 +47,7 @@ def verify(runner, inputs: list[TensorSpec], outputs: list[TensorSpec], ref: dic
            samples: list[dict[str, np.ndarray]], tol: Tolerance, label: str,
            ref_layouts: dict[str, str | None] | None = None) -> dict[str, Any]:
     """Compare; return the manifest's `parity` block, or raise ToleranceError naming the worst output."""
-    got = run_batched(runner, inputs, samples, outputs, ref_layouts)
+    got = run_batched(runner, inputs, samples, outputs, ref_layouts, {k for k, v in ref.items() if v.dtype.kind in "iu"})
     per = [compare(s.name, ref[s.name], got[s.name]) for s in outputs]
     failures = [(p, misses(p, tol)) for p in per]
     failures = [(p, m) for p, m in failures if m]

@@ -79,6 +79,7 @@ class CompileContext:
     options: dict[str, Any] = field(default_factory=dict)  # declared options: profile, then CLI, then defaults
     prequantized: bool = False  # the graph carries its own QDQ scales: int8 needs no calibration
     calib_method: str = "minmax"  # how the range table turns statistics into ranges
+    source: Any = None  # the frontend's LoadedModel: a backend may keep the original file (a full-int8 .tflite)
 
 
 @dataclass

@@ -11,8 +11,8 @@ from edgecompile.core.precision import PRECISIONS
 @click.command("build")
 @model_argument
 @click.option("--target", "-t", "targets", multiple=True, required=True,
-              help="Backend, device profile, a profile .toml, or 'all' (every installed backend with its defaults; "
-              "repeatable).")
+              help="Backend, device profile, a profile .toml, 'all' (every installed backend with its defaults), "
+              "or 'auto' (the fastest verified artifact for this machine; repeatable).")
 @click.option("--precision", "-p", "precisions", multiple=True, type=click.Choice(PRECISIONS),
               help="Precision (repeatable). Default: the profile's first (fp32 for a bare backend); with "
               "'all', every precision each backend has (int8 only with --calib or an already-quantized model).")
@@ -36,13 +36,13 @@ from edgecompile.core.precision import PRECISIONS
 def command(model, targets, precisions, calib, calib_samples, calib_method, max_accuracy_drop, eval_src, min_cosine,
             out, force, no_verify, bench_after, weights, input_shape, as_json, **backend_flags):
     """Compile MODEL into one verified artifact folder per target and precision: OUT/<target>-<precision>/."""
-    from edgecompile.driver import build
-    from edgecompile.cli.render import print_build_report
+    from edgecompile.auto import build  # driver.build, or the auto search for --target auto
+    from edgecompile.cli.render import build_progress, print_build_report
 
     report = build(model, list(targets), list(precisions) or None, calib=calib, calib_samples=calib_samples,
                    out=out, force=force, verify=not no_verify, input_shapes=shapes(input_shape), weights=weights,
                    calib_method=calib_method, max_accuracy_drop=max_accuracy_drop, eval_src=eval_src,
-                   min_cosine=min_cosine, options=collect(backend_flags))
+                   min_cosine=min_cosine, progress=None if as_json else build_progress(), options=collect(backend_flags))
     from edgecompile.cli.bench import bench_built
 
     bench = bench_built(report, quiet=as_json) if bench_after else None

@@ -40,25 +40,98 @@ def fmt_parity(p: dict | None) -> str:
     return s
 
 
+def fmt_parity_short(p: dict | None) -> str:
+    """Parity in a narrow cell: cosine and top-1 agreement (the full numbers are in the manifest)."""
+    if not p:
+        return "-"
+    if "skipped" in p:
+        return "not run (cross)"
+    s = f"cos {p['cosine']:.4f}"
+    return s + (f" top1 {p['top1_agreement']:.2f}" if p.get("top1_agreement") is not None else "")
+
+
+def _mcu(manifest: dict) -> str:
+    """'flash/RAM' against the profile's budget for C artifacts, else '-'."""
+    d = manifest.get("backend_details") or {}
+    if "flash_bytes" not in d or "ram_bytes" not in d:
+        return "-"
+
+    def one(used, budget):
+        return fmt_bytes(used) + (f" ({100 * used / budget:.0f}%)" if budget else "")
+    return f"{one(d['flash_bytes'], d.get('flash_budget'))} / {one(d['ram_bytes'], d.get('ram_budget'))}"
+
+
+def build_progress():
+    """progress(event, ...) for driver.build: one line per target as it starts and ends (stderr, so
+    --json output stays clean)."""
+    def progress(event, *args):
+        if event == "start":
+            prof, precision = args
+            click.echo(f"building {prof.name} {precision} ...", err=True)
+        elif event == "end":
+            r = args[0]
+            status = "ok" if r.ok else ("skipped" if r.skipped else "FAILED")
+            click.echo(f"  {r.target} {r.precision}: {status} in {r.seconds:.1f} s", err=True)
+        elif event == "picked":
+            click.echo(f"auto: measuring every candidate side by side; picked {args[0].backend} "
+                       f"{args[0].precision}", err=True)
+    return progress
+
+
 def print_build_report(report) -> None:
     from rich.table import Table
+
+    from edgecompile.artifact import Artifact
 
     c = console()
     for note in report.notes:
         c.print(f"note: {note}")
+    manifests = {id(r): Artifact.open(r.path).manifest if r.ok and r.path else {} for r in report.results}
+    accuracy = any("accuracy" in (m.get("quantization") or {}) for m in manifests.values())
+    mcu = any(_mcu(m) != "-" for m in manifests.values())
     table = Table(title=f"edgecompile build: {report.source}", title_justify="left")
-    for col in ("target", "precision", "status", "time", "parity vs ORT fp32", "artifact"):
-        table.add_column(col)
+    cols = ["target", "prec", "status", "time", "size", "parity vs ORT fp32"]
+    cols += ["accuracy"] * accuracy + ["flash / RAM (budget)"] * mcu
+    for col in cols:
+        table.add_column(col, justify="right" if col in ("time", "size", "accuracy") else "left")
     for r in report.results:
+        m = manifests[id(r)]
         status = "ok" if r.ok else ("skipped" if r.skipped else "FAILED")
-        table.add_row(r.target, r.precision, status, f"{r.seconds:.1f} s", fmt_parity(r.parity),
-                      str(r.path) if r.path else "-")
+        row = [r.target, r.precision, status, f"{r.seconds:.1f}s",
+               fmt_bytes(Artifact.open(r.path).size_bytes()) if m else "-", fmt_parity_short(r.parity)]
+        if accuracy:
+            acc = (m.get("quantization") or {}).get("accuracy")
+            row.append(f"{acc:.2%}" if isinstance(acc, float) else "-")
+        if mcu:
+            row.append(_mcu(m))
+        table.add_row(*row)
     c.print(table)
+    ranking = getattr(report, "ranking", None)
+    if ranking:
+        print_ranking(ranking)
+    # paths in full, below the table: a narrow terminal must not cut what the user copies
+    for r in report.results:
+        if r.path:
+            click.echo(f"{r.target}-{r.precision}: {r.path}")
     for r in report.results:
         if r.error:  # plain echo: a paragraph the user may copy from, never re-wrapped
             label = f"{r.target} {r.precision}"
             text = r.error.removeprefix(f"{label}: ").removeprefix(f"{r.target}: ")
             click.echo(f"{'skipped' if r.skipped else 'failed'}: {label}: {text}")
+
+
+def print_ranking(ranking: list[dict]) -> None:
+    from rich.table import Table
+
+    t = Table(title="auto: candidates measured side by side (batch 1)", title_justify="left")
+    for col in ("#", "target", "prec", "p50 us", "size", "parity", "picked"):
+        t.add_column(col, justify="right" if col in ("#", "p50 us", "size") else "left")
+    for k, row in enumerate(ranking, 1):
+        t.add_row(str(k), row["target"], row["precision"], f"{row['p50_us']:.1f}", fmt_bytes(row["size_bytes"]),
+                  fmt_parity_short(row["parity"]) + (f" acc {row['accuracy']:.2%}" if row.get("accuracy") is not None
+                                                     else ""),
+                  "<- picked" if k == 1 and row["eligible"] else ("" if row["eligible"] else "misses bound"))
+    console().print(t)
 
 
 def _io(specs) -> str:

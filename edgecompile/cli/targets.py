@@ -25,7 +25,8 @@ def collect() -> dict:
                           "bench_runners": {r.name: [_option_json(o) for o in r.keys] for r in b.bench_runners},
                           "int8_flavor": b.int8_flavor.to_json() if b.int8_flavor else None}
         status[name] = ok
-    prof = {p.name: {"backend": p.backend, "description": p.description, "available": status.get(p.backend, False),
+    prof = {p.name: {"backend": p.backend, "description": p.description,
+                     "available": status.get(p.backend, p.backend == "auto"),  # auto: whatever is available
                      "precisions": list(p.precisions), "budget": p.budget, "bench": p.bench.get("runner", "host"),
                      "file": p.path}
             for p in profiles().values()}

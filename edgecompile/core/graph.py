@@ -23,7 +23,46 @@ def io_specs(model) -> tuple[list[TensorSpec], list[TensorSpec]]:
         layout = ("NHWC" if vi.name in nhwc else "NCHW") if len(shape) == 4 else None
         return TensorSpec(vi.name, shape, dtype, layout)
 
-    return [spec(v) for v in model.graph.input if v.name not in inits], [spec(v) for v in model.graph.output]
+    ins = [spec(v) for v in model.graph.input if v.name not in inits]
+    outs = [spec(v) for v in model.graph.output]
+    return _with_scales(model, ins, "DequantizeLinear"), _with_scales(model, outs, "QuantizeLinear")
+
+
+# ops that move integers without arithmetic: an int8 graph input reaches its DequantizeLinear through them
+_MOVES = {"Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze", "Identity"}
+
+
+def _with_scales(model, specs: list[TensorSpec], op: str) -> list[TensorSpec]:
+    """Integer graph inputs (outputs) of a QDQ graph carry the scale of the DequantizeLinear reading
+    (QuantizeLinear writing) them: what callers need to quantize feeds and read results."""
+    from dataclasses import replace
+
+    import numpy as np
+    from onnx import numpy_helper
+
+    inits = {t.name: t for t in model.graph.initializer}
+    producer = {o: n for n in model.graph.node for o in n.output}
+
+    def source(tensor: str) -> str:
+        while tensor in producer and producer[tensor].op_type in _MOVES:
+            tensor = producer[tensor].input[0]
+        return tensor
+
+    found = {}
+    for n in model.graph.node:
+        if n.op_type == op and n.input[1] in inits:
+            scale = numpy_helper.to_array(inits[n.input[1]])
+            zp = numpy_helper.to_array(inits[n.input[2]]) if len(n.input) > 2 and n.input[2] in inits else 0
+            if scale.size == 1:
+                key = source(n.input[0]) if op == "DequantizeLinear" else n.output[0]
+                found.setdefault(key, (float(scale.reshape(-1)[0]), int(np.asarray(zp).reshape(-1)[0])))
+    out = []
+    for s in specs:
+        key = s.name if op == "DequantizeLinear" else source(s.name)
+        if key in found and np.dtype(s.dtype).kind in "iu":
+            s = replace(s, scale=found[key][0], zero_point=found[key][1])
+        out.append(s)
+    return out
 
 
 def channels_last(model) -> set[str]:

@@ -41,16 +41,16 @@ def to_layout(x: np.ndarray, src: str | None, dst: str | None) -> np.ndarray:
 def encode(x: np.ndarray, spec: TensorSpec, ref_layout: str | None = "NCHW") -> np.ndarray:
     """Reference-side float input -> what the artifact's caller passes (layout, quantization)."""
     x = to_layout(x, ref_layout if spec.layout else None, spec.layout)
-    if spec.scale is not None:
+    if spec.scale is not None and x.dtype.kind == "f":  # an integer sample is already quantized (int8 graph)
         info = np.iinfo(spec.dtype)
         q = np.round(x / spec.scale) + spec.zero_point
         return np.clip(q, info.min, info.max).astype(spec.dtype)
     return x.astype(spec.dtype)
 
 
-def decode(y: np.ndarray, spec: TensorSpec, ref_layout: str | None = "NCHW") -> np.ndarray:
-    """Artifact output -> float in the reference layout."""
+def decode(y: np.ndarray, spec: TensorSpec, ref_layout: str | None = "NCHW", dequantize: bool = True) -> np.ndarray:
+    """Artifact output -> float in the reference layout (quantized values as they are: dequantize=False)."""
     y = np.asarray(y)
-    if spec.scale is not None:
+    if spec.scale is not None and dequantize:
         y = (y.astype(np.float32) - spec.zero_point) * spec.scale
     return to_layout(y.astype(np.float32), spec.layout, ref_layout if spec.layout else None)

@@ -15,7 +15,7 @@ STEP_LOSS_TOL = 1e-4
 @pytest.mark.slow
 def test_two_processes_match_one(tmp_path):
     from edgecompile.train import bundle
-    from edgecompile.cli.train import TrainConfig, train
+    from edgecompile.train.train import TrainConfig, train
 
     one = train(TrainConfig(out=str(tmp_path / "one"), arch="mlp", epochs=2, batch_size=64))
     two = train(TrainConfig(out=str(tmp_path / "two"), arch="mlp", epochs=2, batch_size=64, nproc=2, force=True))

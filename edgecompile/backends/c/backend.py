@@ -160,19 +160,22 @@ class CBackend(Backend):
         from edgecompile.core.graph import io_specs
 
         ref_in, ref_out = io_specs(ctx.model)  # the reference's layouts: callers pass the same data to both
-        layouts = {s.name: s.layout for s in ref_in + ref_out}
-        return CompileResult(files=list(FILES), inputs=self._specs(g, g.inputs, layouts),
-                             outputs=self._specs(g, g.outputs, layouts),
+        refs = {s.name: s for s in ref_in + ref_out}
+        return CompileResult(files=list(FILES), inputs=self._specs(g, g.inputs, refs),
+                             outputs=self._specs(g, g.outputs, refs),
                              tool_versions=versions, extra=extra)
 
     @staticmethod
-    def _specs(g, names, layouts) -> list[TensorSpec]:
+    def _specs(g, names, refs) -> list[TensorSpec]:
         out = []
         for n in names:
             t = g.tensors[n]
+            ref = refs.get(t.onnx_name)
             quant = t.dtype == "int8" and t.onnx_name in _quantized_io(g)
-            out.append(TensorSpec(t.onnx_name or n, t.shape, t.dtype, layouts.get(t.onnx_name),
-                                  t.scale if quant else None, t.zp if quant else None))
+            scale, zp = (t.scale, t.zp) if quant else (None, None)
+            if not quant and ref is not None and ref.dtype == t.dtype and ref.scale is not None:
+                scale, zp = ref.scale, ref.zero_point  # an int8 graph's own int8 I/O (already quantized model)
+            out.append(TensorSpec(t.onnx_name or n, t.shape, t.dtype, ref.layout if ref else None, scale, zp))
         return out
 
     def load(self, artifact):

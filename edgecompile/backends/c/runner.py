@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from edgecompile.backends.c import toolchain
+from edgecompile.backends.runner_io import RunnerIO
 from edgecompile.errors import ToolchainError
 
 STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
@@ -42,28 +43,33 @@ def build_shared(folder: Path, opt: str = "-O3") -> Path:
     return lib
 
 
-class CRunner:
+class CRunner(RunnerIO):
     def __init__(self, folder: Path, manifest: dict):
+        from edgecompile.core.tensor import TensorSpec
+
         details = manifest["backend_details"]
-        self.inputs, self.outputs = manifest["inputs"], manifest["outputs"]
+        super().__init__([TensorSpec.from_json(d) for d in manifest["inputs"]],
+                         [TensorSpec.from_json(d) for d in manifest["outputs"]])
         self.lib = ctypes.CDLL(str(build_shared(folder)))
         self.fn = getattr(self.lib, f"{details['prefix']}_run")
         self.fn.restype = ctypes.c_int
         self.fn.argtypes = [ctypes.c_void_p] * (len(self.inputs) + len(self.outputs) + 1)
         # float tensors in the arena need 4-byte alignment: numpy's allocations give at least 16
         self.arena = np.zeros(max(int(details["arena_bytes"]), 1), np.uint8)
+        self._out = [(s.name, tuple(s.shape), np.dtype(s.dtype)) for s in self.outputs]
 
     def run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        ins = [np.ascontiguousarray(feeds[s["name"]], dtype=s["dtype"]).reshape(s["shape"]) for s in self.inputs]
-        outs = [np.empty(s["shape"], s["dtype"]) for s in self.outputs]
-        self.fn(*[a.ctypes.data for a in ins + outs], self.arena.ctypes.data)
-        return {s["name"]: o for s, o in zip(self.outputs, outs)}
+        self.check(feeds)
+        ins = [np.ascontiguousarray(feeds[s.name]) for s in self.inputs]
+        outs = {name: np.empty(shape, dtype) for name, shape, dtype in self._out}
+        self.fn(*[a.ctypes.data for a in ins], *[o.ctypes.data for o in outs.values()], self.arena.ctypes.data)
+        return outs
 
     def run_batch(self, xs: list[np.ndarray]) -> np.ndarray:
         """Single-input, single-output models: one output per sample (a fast loop for tests)."""
         spec = self.outputs[0]
-        out = np.empty((len(xs), *spec["shape"]), spec["dtype"])
-        dtype = self.inputs[0]["dtype"]
+        out = np.empty((len(xs), *spec.shape), spec.dtype)
+        dtype = self.inputs[0].dtype
         for k, x in enumerate(xs):
             x = np.ascontiguousarray(x, dtype=dtype)
             self.fn(x.ctypes.data, out[k].ctypes.data, self.arena.ctypes.data)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, Option, SupportReport,
                                        Tolerance, UnsupportedNode)
+from edgecompile.backends.runner_io import RunnerIO
 from edgecompile.core import flavor
 from edgecompile.core.options import BATCH
 from edgecompile.errors import CalibrationError, UsageError
@@ -28,13 +29,16 @@ def session(path: Path, optimize: bool = True, threads: int | None = None):
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 
-class OrtRunner:
-    def __init__(self, path: Path, threads: int | None = None):
+class OrtRunner(RunnerIO):
+    def __init__(self, path: Path, inputs, outputs, threads: int | None = None):
+        super().__init__(inputs, outputs)
         self.sess = session(path, threads=threads)
         self.names = [o.name for o in self.sess.get_outputs()]
+        self._run = self.sess._sess.run  # the binding itself: the Python wrapper re-checks what check() did
 
     def run(self, feeds):
-        return dict(zip(self.names, self.sess.run(self.names, feeds)))
+        self.check(feeds)
+        return dict(zip(self.names, self._run(self.names, feeds, None)))
 
 
 class OnnxRuntimeBackend(Backend):
@@ -51,9 +55,9 @@ class OnnxRuntimeBackend(Backend):
             "int8": Tolerance(min_cosine=0.98, min_top1=0.85),
         },
     )
-    options = (Option("threads", int, None, "intra-op threads when loaded (default: ONNX Runtime's)", minimum=1),)
+    options = (Option("threads", int, None, "intra-op threads when loaded (default: ONNX Runtime's)", minimum=1),
+               BATCH)
     int8_flavor = flavor.S8
-    options = (BATCH,)
 
     def available(self):
         try:
@@ -101,4 +105,5 @@ class OnnxRuntimeBackend(Backend):
         )
 
     def load(self, artifact):
-        return OrtRunner(artifact.file(MODEL_FILE), artifact.manifest.get("options", {}).get("threads"))
+        return OrtRunner(artifact.file(MODEL_FILE), artifact.inputs, artifact.outputs,
+                         artifact.manifest.get("options", {}).get("threads"))

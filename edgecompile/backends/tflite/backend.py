@@ -111,8 +111,6 @@ class TFLiteBackend(Backend):
         return check(model, self.info.name)
 
     def compile(self, ctx: CompileContext) -> CompileResult:
-        import onnx
-
         from edgecompile.backends.tflite import convert
         from edgecompile.backends.tflite.flatbuffer import read_ops
         from edgecompile.backends.tflite.iospec import tflite_io
@@ -129,15 +127,15 @@ class TFLiteBackend(Backend):
             raise UnsupportedOpError("tflite int8 cannot keep chosen layers in float (accuracy guard); "
                                      "use fp16, or int8 without --max-accuracy-drop/--min-cosine.")
         keep = _kept_inputs(ctx.model, io_layout)
-        calib = _calibration(ctx, keep) if ctx.precision == "int8" else None
+        from edgecompile.core.graph import io_specs
+        from edgecompile.backends.tflite.passthrough import usable_source
+
+        original = usable_source(ctx.source, ctx.precision, io_type, io_specs(ctx.model)[0])
         variant = {"fp32": "fp32", "fp16": "fp16"}.get(ctx.precision) or ("int8" if io_type == "int8" else "int8-float-io")
-        with tempfile.TemporaryDirectory(prefix="edgecompile-tflite-") as tmp:
-            src = Path(tmp) / "model.onnx"
-            onnx.save(ctx.model, str(src))
-            files = convert.run(convert.Request(src, Path(tmp) / "out", tuple(sorted(keep)), calib))
-            if variant not in files:
-                raise CalibrationError(f"onnx2tf wrote no {convert.VARIANTS[variant]} model; int8 conversion failed.")
-            (ctx.out_dir / MODEL_FILE).write_bytes(files[variant])
+        if original is not None:
+            (ctx.out_dir / MODEL_FILE).write_bytes(original)
+        else:
+            _convert(ctx, keep, variant)
         path = ctx.out_dir / MODEL_FILE
         ops = read_ops(path)
         custom = sorted({op.name for op in ops if op.custom})
@@ -147,12 +145,16 @@ class TFLiteBackend(Backend):
         sample = (ctx.calib or seeded_inputs(ctx.model, 1))[0]
         inputs, outputs, names = tflite_io(path, ctx.model, keep, sample)
         extra = {
-            "converter": f"onnx2tf ({convert.VARIANTS[variant]} variant)",
+            "converter": ("none: the source .tflite as-is (its own kernels and scales)" if original is not None
+                          else f"onnx2tf ({convert.VARIANTS[variant]} variant)"),
             "io_layout": io_layout,
             "tensor_names": names,
             "tflite_ops": dict(sorted(Counter(op.name for op in ops).items())),
         }
-        if ctx.precision == "int8":
+        if ctx.precision == "int8" and original is not None:
+            extra["tflite_io"] = io_type
+            extra["quantization"] = {"scheme": "the source model's own (already quantized)"}
+        elif ctx.precision == "int8":
             extra["tflite_io"] = io_type
             extra["quantization"] = {"scheme": "full-integer", "weights": "int8 per-channel symmetric",
                                      "activations": "int8 per-tensor", "calibration_samples": len(ctx.calib),
@@ -170,7 +172,28 @@ class TFLiteBackend(Backend):
         from edgecompile.backends.tflite.runner import TFLiteRunner
 
         threads = artifact.manifest.get("options", {}).get("threads")
-        return TFLiteRunner(artifact.file(MODEL_FILE), artifact.manifest["backend_details"]["tensor_names"], threads)
+        return TFLiteRunner(artifact.file(MODEL_FILE), artifact.manifest["backend_details"]["tensor_names"],
+                            artifact.inputs, artifact.outputs, threads)
+
+
+def _convert(ctx: CompileContext, keep: set[str], variant: str) -> None:
+    """ONNX -> .tflite with onnx2tf (int8: the converter calibrates on ctx.calib) into ctx.out_dir."""
+    import onnx
+
+    from edgecompile.backends.tflite import convert
+
+    if ctx.precision == "int8" and not ctx.calib and ctx.prequantized:
+        raise UnsupportedOpError("tflite int8 of an already-quantized graph keeps the source's own .tflite; this "
+                                 "source is not a full-int8 .tflite of the same shapes. Pass --calib to quantize "
+                                 "the float model with the TFLite converter, or use onnxruntime/openvino/c for int8.")
+    calib = _calibration(ctx, keep) if ctx.precision == "int8" else None
+    with tempfile.TemporaryDirectory(prefix="edgecompile-tflite-") as tmp:
+        src = Path(tmp) / "model.onnx"
+        onnx.save(ctx.model, str(src))
+        files = convert.run(convert.Request(src, Path(tmp) / "out", tuple(sorted(keep)), calib))
+        if variant not in files:
+            raise CalibrationError(f"onnx2tf wrote no {convert.VARIANTS[variant]} model; int8 conversion failed.")
+        (ctx.out_dir / MODEL_FILE).write_bytes(files[variant])
 
 
 def _versions() -> dict[str, str]:

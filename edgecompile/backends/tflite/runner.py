@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from edgecompile.backends.runner_io import RunnerIO
+
 
 def interpreter_class() -> tuple[type, str]:
     """(Interpreter class, which package): the first of the three runtimes that imports."""
@@ -65,23 +67,27 @@ def make_interpreter(path: Path, threads: int | None = None, reference_kernels: 
     return it
 
 
-class TFLiteRunner:
+class TFLiteRunner(RunnerIO):
     """Feeds and results keyed by the reference ONNX names; `names` maps them to the .tflite's tensors."""
 
-    def __init__(self, path: Path, names: dict[str, dict[str, str]], threads: int | None = None,
+    def __init__(self, path: Path, names: dict[str, dict[str, str]], inputs, outputs, threads: int | None = None,
                  reference_kernels: bool = False):
+        super().__init__(inputs, outputs)
         self.it = make_interpreter(path, threads, reference_kernels)
         by_name = {d["name"]: d for d in self.it.get_input_details() + self.it.get_output_details()}
-        self.inputs = [(onnx_name, by_name[t]) for onnx_name, t in names["inputs"].items()]
-        self.outputs = [(onnx_name, by_name[t]["index"]) for onnx_name, t in names["outputs"].items()]
+        for s in self.inputs:  # the manifest and the file must agree, else check() would let bad feeds through
+            d = by_name[names["inputs"][s.name]]
+            if tuple(d["shape"]) != tuple(s.shape) or np.dtype(d["dtype"]) != np.dtype(s.dtype):
+                raise ValueError(f"input '{s.name}': the manifest says {s.dtype} {s.shape}, the .tflite "
+                                 f"{np.dtype(d['dtype']).name} {tuple(d['shape'])}")
+        self._set = [(n, by_name[t]["index"]) for n, t in names["inputs"].items()]
+        self._get = [(n, by_name[t]["index"]) for n, t in names["outputs"].items()]
+        self._set_tensor, self._invoke, self._get_tensor = self.it.set_tensor, self.it.invoke, self.it.get_tensor
 
     def run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        for name, d in self.inputs:
-            x = np.asarray(feeds[name])
-            if x.dtype != d["dtype"] or tuple(x.shape) != tuple(d["shape"]):
-                raise ValueError(f"input '{name}': got {x.dtype} {tuple(x.shape)}, the .tflite wants "
-                                 f"{np.dtype(d['dtype']).name} {tuple(d['shape'])}")
-            self.it.set_tensor(d["index"], np.ascontiguousarray(x))
-        self.it.invoke()
+        self.check(feeds)
+        for name, idx in self._set:
+            self._set_tensor(idx, feeds[name])
+        self._invoke()
         # get_tensor copies: results stay valid after the next invoke
-        return {name: self.it.get_tensor(idx) for name, idx in self.outputs}
+        return {name: self._get_tensor(idx) for name, idx in self._get}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, Option, SupportReport,
                                        Tolerance, UnsupportedNode)
+from edgecompile.backends.runner_io import RunnerIO
 from edgecompile.errors import CannotRunHereError, MissingExtraError, UsageError
 
 LIBRARY = "model.so"
@@ -31,22 +32,24 @@ def _tvm():
     return tvm
 
 
-class TvmRunner:
-    def __init__(self, path, input_names: list[str], output_names: list[str]):
+class TvmRunner(RunnerIO):
+    def __init__(self, path, inputs, outputs, threads: int | None = None):
+        super().__init__(inputs, outputs)
         tvm = _tvm()
         from tvm import relax
 
+        if threads:  # the runtime's pool: set before the first call spawns it
+            tvm.get_global_func("runtime.config_threadpool")(1, int(threads))
         self.vm = relax.VirtualMachine(tvm.runtime.load_module(str(path)), tvm.cpu())
         self.main = self.vm[ENTRY]
         self.tensor = tvm.runtime.tensor
-        self.inputs, self.outputs = input_names, output_names
+        self._out_names = [s.name for s in self.outputs]
 
     def run(self, feeds):
-        import numpy as np
-
-        out = self.main(*[self.tensor(np.ascontiguousarray(feeds[n])) for n in self.inputs])
+        self.check(feeds)
+        out = self.main(*[self.tensor(feeds[s.name]) for s in self.inputs])
         outs = [out] if hasattr(out, "numpy") else list(out)  # one output: a tensor; several: a tuple
-        return {n: o.numpy() for n, o in zip(self.outputs, outs)}
+        return {n: o.numpy() for n, o in zip(self._out_names, outs)}
 
 
 class TvmBackend(Backend):
@@ -72,6 +75,7 @@ class TvmBackend(Backend):
         Option("conv_layout", str, "NCHW", "internal convolution layout (graph I/O unchanged)", choices=("NCHW", "NHWC")),
         Option("tune_trials", int, 0, "MetaSchedule tuning trials (0 = off); the tuning log is cached by model hash",
                flag="--tune-trials", minimum=0),
+        Option("threads", int, None, "runtime thread-pool size (default: host profile's, else TVM's)", minimum=1),
     )
 
     def available(self):
@@ -107,10 +111,10 @@ class TvmBackend(Backend):
         if ctx.precision not in self.info.precisions:
             raise UsageError(f"tvm has no precision '{ctx.precision}' (choose {', '.join(self.info.precisions)}); "
                              f"its ONNX frontend runs int8 QDQ as float arithmetic.")
-        d = tgt.target_dict(ctx.options)
+        trials = ctx.options.get("tune_trials", 0)
+        d = tgt.target_dict({**ctx.options, **({"num_cores": tgt.host_cores(ctx.options)} if trials else {})})
         target = tgt.make_target(d)
         fcompile, cc = tgt.cross_compiler(ctx.options, d)
-        trials = ctx.options.get("tune_trials", 0)
         inputs, outputs = io_specs(ctx.model)
         mod = from_onnx(ctx.model, shape_dict={s.name: list(s.shape) for s in inputs})
         extra: dict = {"target": d, "entry": ENTRY, "library": LIBRARY, "input_order": [s.name for s in inputs],
@@ -125,7 +129,8 @@ class TvmBackend(Backend):
         if trials:
             from edgecompile.backends.tvm.tune import tune
 
-            mod, extra["tuning"] = tune(mod, target, d, trials, ctx.model.SerializeToString(), ctx.precision)
+            mod, extra["tuning"] = tune(mod, target, d, trials, ctx.model.SerializeToString(), ctx.precision,
+                                        {"conv_layout": layout})
         else:
             extra["tuning"] = None  # default schedules: see benchmarks/backends_latency.py for what that costs
         ex = tvm.compile(mod, target=target)
@@ -146,4 +151,5 @@ class TvmBackend(Backend):
             raise CannotRunHereError(
                 f"{artifact.target} {artifact.precision}: built for {d['mtriple']} ({d.get('mcpu')}); this host cannot run it. "
                 f"Copy {LIBRARY} to the device and load it with TVM's runtime there.")
-        return TvmRunner(artifact.file(LIBRARY), [s.name for s in artifact.inputs], [s.name for s in artifact.outputs])
+        threads = artifact.manifest.get("options", {}).get("threads")
+        return TvmRunner(artifact.file(LIBRARY), artifact.inputs, artifact.outputs, threads)

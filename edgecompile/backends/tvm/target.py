@@ -35,6 +35,13 @@ def target_dict(options: dict) -> dict:
     return d
 
 
+def host_cores(options: dict) -> int:
+    """Cores MetaSchedule tunes for: the profile's num_cores, else this machine's."""
+    import os
+
+    return int(options.get("num_cores") or os.cpu_count() or 1)
+
+
 def make_target(d: dict):
     import tvm
 

@@ -1,15 +1,16 @@
-"""Optional MetaSchedule tuning (`--tune-trials N`), with its database cached by model + target hash.
+"""MetaSchedule tuning (`--tune-trials N`), with its database cached by model + target hash.
 
-The tuning log lives in <cache>/tvm-tuning/<key>/ where key = sha256(normalized graph, precision,
-target dict, trials): a second build of the same model for the same target reuses it without
-measuring again. The cache root is $EDGECOMPILE_CACHE, else $XDG_CACHE_HOME/edgecompile, else
-~/.cache/edgecompile.
+The database lives in <cache>/tvm-tuning/<key>/ where key = sha256(normalized graph, precision,
+target dict, graph variant, trials): a second build of the same model for the same target reuses
+it without measuring again. The cache root is $EDGECOMPILE_CACHE, else $XDG_CACHE_HOME/edgecompile,
+else ~/.cache/edgecompile.
 
-Measured on this project's machine (apache-tvm 0.27.0.post1): with apache-tvm-ffi 0.1.15.post2
-MetaSchedule segfaults in ffi::ToJSONGraph (tvm.ir.save_json of any TIR node; its database and
-builder serialize workloads that way); with apache-tvm-ffi 0.1.14.post0 serialization works. The
-cost model needs xgboost. `preflight` checks both in a child process and fails with the fix
-instead of crashing the build.
+Recipe (checked on this project's machine, see DESIGN.md): apache-tvm 0.27.0.post1 with
+apache-tvm-ffi 0.1.14.post1 (0.1.15.post2 segfaults in tvm.ir.save_json, which the database uses)
+and xgboost for the cost model. The graph is fused before tuning (else MetaSchedule finds "no tasks
+to tune"); the tuned schedules are applied with MetaScheduleApplyDatabase and nothing after it
+(dlight's CPU rules made code slower than untuned). The target needs `num-cores`.
+`preflight` checks the install in a child process and fails with the fix instead of crashing.
 """
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from pathlib import Path
 from edgecompile.errors import EdgeCompileError
 
 _PROBE = "import tvm; tvm.ir.save_json(tvm.tirx.IntImm('int32', 1))"
+WORKING_FFI = "0.1.14.post1"
+BUILD_TIMEOUT_S, RUN_TIMEOUT_S = 300, 120
 
 
 class TuningUnavailableError(EdgeCompileError):
@@ -36,9 +39,10 @@ def cache_root() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "edgecompile"
 
 
-def cache_key(model_bytes: bytes, precision: str, target: dict, trials: int) -> str:
+def cache_key(model_bytes: bytes, precision: str, target: dict, trials: int, variant: dict | None = None) -> str:
     h = hashlib.sha256(model_bytes)
-    h.update(json.dumps({"precision": precision, "target": target, "trials": trials}, sort_keys=True).encode())
+    h.update(json.dumps({"precision": precision, "target": target, "trials": trials, "variant": variant or {}},
+                        sort_keys=True).encode())
     return h.hexdigest()
 
 
@@ -46,8 +50,10 @@ def preflight() -> None:
     """Raise TuningUnavailableError with the fix when MetaSchedule would crash or cannot model costs."""
     import importlib.util
 
-    if importlib.util.find_spec("xgboost") is None:
-        raise TuningUnavailableError("tvm --tune-trials needs xgboost for MetaSchedule's cost model: pip install xgboost")
+    missing = [m for m in ("xgboost", "psutil", "cloudpickle") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise TuningUnavailableError(f"tvm --tune-trials needs {', '.join(missing)} (MetaSchedule's cost model and "
+                                     f"workers): pip install 'edgecompile[tvm]'")
     probe = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, timeout=120)
     if probe.returncode != 0:
         from importlib.metadata import version
@@ -55,8 +61,8 @@ def preflight() -> None:
         raise TuningUnavailableError(
             f"tvm --tune-trials: this TVM install cannot serialize TIR (tvm.ir.save_json exits with "
             f"{probe.returncode}), which MetaSchedule needs; apache-tvm {version('apache-tvm')} with "
-            f"apache-tvm-ffi {version('apache-tvm-ffi')} crashes there, apache-tvm-ffi 0.1.14.post0 does not: "
-            f"pip install 'apache-tvm-ffi==0.1.14.post0', or build without --tune-trials.")
+            f"apache-tvm-ffi {version('apache-tvm-ffi')} crashes there, apache-tvm-ffi {WORKING_FFI} does not: "
+            f"pip install 'edgecompile[tvm]', or build without --tune-trials.")
 
 
 def _has_records(work_dir: Path) -> bool:
@@ -64,19 +70,51 @@ def _has_records(work_dir: Path) -> bool:
     return rec.is_file() and rec.stat().st_size > 0
 
 
-def tune(mod, target, target_dict: dict, trials: int, model_bytes: bytes, precision: str):
+def fuse(mod):
+    """Lower to TIR and fuse: the tasks MetaSchedule tunes are the fused PrimFuncs."""
+    from tvm import relax, transform
+
+    return transform.Sequential([relax.transform.LegalizeOps(), relax.transform.AnnotateTIROpPattern(),
+                                 relax.transform.FoldConstant(), relax.transform.FuseOps(),
+                                 relax.transform.FuseTIR()])(mod)
+
+
+def tune(mod, target, target_dict: dict, trials: int, model_bytes: bytes, precision: str, variant: dict | None = None):
     """(tuned IRModule, manifest block). Reuses a cached database for the same key."""
+    import tvm
+    from tvm.s_tir import meta_schedule as ms
     from tvm import relax
 
-    key = cache_key(model_bytes, precision, target_dict, trials)
+    if "num-cores" not in target_dict:  # MetaSchedule's CPU rules need it
+        target_dict = {**target_dict, "num-cores": os.cpu_count() or 1}
+        target = tvm.target.Target(target_dict)
+    key = cache_key(model_bytes, precision, target_dict, trials, variant)
     work_dir = cache_root() / "tvm-tuning" / key
     reused = _has_records(work_dir)
-    if not reused:
+    with target:
+        fused = fuse(mod)
+    if reused:
+        db = ms.database.JSONDatabase(work_dir=str(work_dir))
+    else:
         preflight()
         work_dir.mkdir(parents=True, exist_ok=True)
-    pipeline = relax.get_pipeline(
-        "static_shape_tuning", total_trials=0 if reused else trials, target=target, work_dir=str(work_dir),
-        max_trials_per_task=max(8, trials // 8))
-    with target:
-        mod = pipeline(mod)
-    return mod, {"trials": trials, "cache_key": key, "reused_log": reused}
+        workers = max(1, min(2, os.cpu_count() or 1))
+        # generous timeouts: on a loaded machine one candidate's LLVM build took over the default 30 s,
+        # and a timed-out candidate is a lost trial
+        db = ms.relax_integration.tune_relax(
+            mod=fused, params={}, target=target, work_dir=str(work_dir), max_trials_global=trials,
+            num_trials_per_iter=min(32, trials),
+            builder=ms.builder.LocalBuilder(max_workers=workers, timeout_sec=BUILD_TIMEOUT_S),
+            runner=ms.runner.LocalRunner(timeout_sec=RUN_TIMEOUT_S))
+        if not _has_records(work_dir):
+            import shutil
+
+            shutil.rmtree(work_dir, ignore_errors=True)
+            raise TuningUnavailableError(f"tvm: MetaSchedule measured no valid schedule in {trials} trials (every "
+                                         f"candidate failed to build or run; see its logs); build without "
+                                         f"--tune-trials or with more trials.")
+    with target, db, tvm.transform.PassContext(opt_level=3):
+        tuned = relax.transform.MetaScheduleApplyDatabase()(fused)
+    records = sum(1 for _ in (work_dir / "database_tuning_record.json").open())
+    return tuned, {"trials": trials, "cache_key": key, "reused_log": reused, "target": target_dict,
+                   "tuning_records": records}
