@@ -10,9 +10,10 @@ import shutil
 import subprocess
 
 from edgecompile.backends.base import (HOST, SSH, Backend, BackendInfo, BenchRunner, CompileContext, CompileResult,
-                                       Option, SupportReport, TensorSpec, Tolerance, UnsupportedNode, check_by_op_table)
+                                       InspectSection, Option, SupportReport, TensorSpec, Tolerance, UnsupportedNode,
+                                       check_by_op_table)
 from edgecompile.core import flavor
-from edgecompile.errors import CalibrationError, UnsupportedOpError, UsageError
+from edgecompile.errors import CalibrationError, EdgeCompileError, UnsupportedOpError, UsageError
 
 FILES = ["model.h", "model.c"]
 SUPPORTED = {"Conv", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Max", "Min", "Relu", "Clip", "Sigmoid", "Tanh",
@@ -101,6 +102,24 @@ class CBackend(Backend):
         except UnsupportedOpError as e:
             report.unsupported.append(UnsupportedNode("graph", "<lowering>", str(e)))
         return report
+
+    def inspect_extras(self, model) -> list[InspectSection]:
+        """The arena the memory planner reaches against the whole-tensor liveness bound (the model's own
+        precision: fp32, or int8 for a QDQ graph)."""
+        from edgecompile.backends.c import lower, planner
+
+        try:
+            g, _ = lower.lower(model)
+        except EdgeCompileError:  # not a graph the C backend takes: check() says why
+            return []
+        p = planner.plan(g)
+        data = {"whole_tensor_bound_bytes": p.lower_bound, "arena_bytes": p.arena_bytes, "arena_strategy": p.strategy,
+                "arena_candidates": p.candidates, "overlaps": len(p.overlaps)}
+        title = (f"C arena: {p.arena_bytes:,} B planned ({p.strategy}), whole-tensor liveness bound "
+                 f"{p.lower_bound:,} B")
+        lines = [f"{k}: {v:,} B" for k, v in p.candidates.items()]
+        lines.append(f"{len(p.overlaps)} output(s) written over a dying input")
+        return [InspectSection("c_arena", title, lines, data)]
 
     def graph_for(self, ctx: CompileContext):
         from edgecompile.backends.c.lowering.common import is_qdq
