@@ -41,17 +41,21 @@ class Emitter:
     def __init__(self, g, plan, options: dict, prefix: str = "model"):
         self.g, self.plan, self.options, self.prefix = g, plan, options, prefix
         self.uses: dict[str, Use] = {}  # in pasting order: dependencies first
+        self.own: dict[str, object] = {}  # pastings in a variant of their own (kernel_table.residual)
         self.decls: list[str] = []
         self.libm = False
         self.macs = 0
         self.const_bytes = 0  # weights, biases, requantization constants, tables
 
     # ---- kernels ----------------------------------------------------------------------------
-    def use(self, key: str, variant: str = "", guard: str | None = None) -> str:
+    def use(self, key: str, variant: str = "", guard: str | None = None, own=None) -> str:
         """Paste kernel `key` (in `variant`) into model.c; returns the C name of its entry function. A kernel
-        asked for only under one preprocessor condition is compiled only then (so is what it needs)."""
+        asked for only under one preprocessor condition is compiled only then (so is what it needs). `own`: a
+        Variant made for this one pasting, named `variant`."""
         k = TABLE[key]
-        v = k.variants[variant] if k.variants else None
+        if own is not None:
+            self.own[key + variant] = own
+        v = self.own.get(key + variant) or (k.variants[variant] if k.variants else None)
         guard = k.guard or guard
         for dep in k.needs + (v.needs if v else ()):
             self.use(dep, "", guard)
@@ -69,7 +73,8 @@ class Emitter:
         k = TABLE[u.key]
         names = {s: self.symbol(s, u.suffix) for s in k.symbols}
         names.update({s: self.symbol(s, u.suffix) for f in k.follows for s in TABLE[f].symbols})
-        macros = {**names, **(k.variants[u.suffix].macros if k.variants else {})}
+        v = self.own.get(name) or (k.variants[u.suffix] if k.variants else None)
+        macros = {**names, **(v.macros if v else {})}
         text = k.text()
         if None not in u.guards and len(u.guards) == 1:
             text = f"#if {next(iter(u.guards))}\n{text}#endif\n"

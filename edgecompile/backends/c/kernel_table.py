@@ -66,6 +66,16 @@ UNARY = {
 NEEDS_LIBM = {"Sigmoid", "Tanh", "Elu", "Abs", "Exp", "Sqrt"}
 
 
+def residual(base: Variant, operand: int, q: dict, offs, out_zp: int, act) -> Variant:
+    """`base` with TFLite's int8 Add fused into the store (kernels/res_add_s8.c): the convolution's output is
+    Add operand `operand`; its constants are spelled into the macro, so that they are immediates."""
+    one, two = (1, 2) if operand == 0 else (2, 1)  # the sum is symmetric: the conv's value goes first
+    args = (f"{offs[one - 1]}, {offs[two - 1]}, {q[f'm{one}']}, {-q[f's{one}']}, {q[f'm{two}']}, {-q[f's{two}']}, "
+            f"{q['mo']}, {-q['so']}, {out_zp}, {act[0]}, {act[1]}")
+    return Variant({**base.macros, "EC_RESIDUAL(v, r)": f"ec_res_add_s8((v), (r), {args})"},
+                   base.needs + ("res_add_s8",), base.libm)
+
+
 def _unary_variant(fn: str) -> Variant:
     macros = {"EC_UNARY_EXPR(v, p0, p1)": UNARY[fn]}
     if "EC_CLAMP01" in UNARY[fn]:
@@ -81,7 +91,8 @@ TABLE: dict[str, Kernel] = {
     "sat8": Kernel("sat8.c", ("ec_sat8",)),
     # convolutions and their SIMD forms
     "conv_geo": Kernel("conv_geo.h", ("ec_conv_geo",)),
-    "conv_s8": Kernel("conv_s8.c", ("ec_conv_s8",), ("conv_geo", "mbqm", "sat8")),
+    # (conv_s8 and conv_s8_simd4 are also pasted once per layer with a residual Add fused in: residual())
+    "conv_s8": Kernel("conv_s8.c", ("ec_conv_s8",), ("conv_geo", "mbqm", "sat8"), variants={"": Variant({})}),
     "conv_f32": Kernel("conv_f32.c", ("ec_conv_f32",), ("conv_geo",)),
     "simd_h": Kernel("simd.h", (), guard=SIMD),
     "simd": Kernel("simd.c", ("ec_ld4", "ec_sxtb16_ror8"), ("simd_h",), guard=SIMD),
@@ -110,6 +121,7 @@ TABLE: dict[str, Kernel] = {
     "add_s8": Kernel("add_s8.c", ("ec_add_s8",), ("bcast", "add_q", "mbqm", "sat8")),
     "add_s8_flat": Kernel("add_s8_flat.c", ("ec_add_s8_flat",), ("add_q", "mbqm", "sat8")),
     "add_s8_flat_rnd": Kernel("add_s8_flat_rnd.c", ("ec_rdbpot_h", "ec_add_s8_flat_rnd"), ("srdhm_ns",)),
+    "res_add_s8": Kernel("res_add_s8.c", ("ec_res_add_s8",), ("add_s8_flat_rnd",)),
     "binary_f32": Kernel("binary_f32.c", ("ec_binary_f32",), ("bcast",),
                          variants={f"_{n}": Variant({"EC_BINARY_EXPR(a, b)": x}) for n, x in BINARY.values()}),
     "unary_f32": Kernel("unary_f32.c", ("ec_unary_f32",),

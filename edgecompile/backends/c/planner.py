@@ -96,9 +96,10 @@ def plan(g, inplace: bool = True, overlaps: bool = True) -> Plan:
         for step, op in enumerate(g.ops):
             if not op.inplace or not op.inputs:
                 continue
-            src, dst = groups.find(op.inputs[0]), groups.find(op.outputs[0])
+            k = op.attrs.get("over", 0)  # which input it writes over (fuse_residual: the Add's other operand)
+            src, dst = groups.find(op.inputs[k]), groups.find(op.outputs[0])
             spans, homes = _spans(g, groups), _homes(g, groups)
-            a, b = g.tensors[op.inputs[0]], g.tensors[op.outputs[0]]
+            a, b = g.tensors[op.inputs[k]], g.tensors[op.outputs[0]]
             if (spans[src][1] == step and a.nbytes == b.nbytes and a.perm == b.perm and a.dtype == b.dtype
                     and not homes.get(src, "").startswith("in:")
                     and not (homes.get(src, "").startswith("out:") and homes.get(dst, "").startswith("out:"))):

@@ -32,7 +32,7 @@ def reference(path, xs) -> np.ndarray:
 
 
 @pytest.mark.parametrize("name,bound,arena", [("kws_ref_model.tflite", 16000, 10560),
-                                              ("pretrainedResnet_quant.tflite", 49152, 33328)])
+                                              ("pretrainedResnet_quant.tflite", 49152, 32768)])
 def test_bit_exact_with_tflite_reference(name, bound, arena, tmp_path):
     from edgecompile.driver import build
 
@@ -52,4 +52,4 @@ def test_bit_exact_with_tflite_reference(name, bound, arena, tmp_path):
     d = art.manifest["backend_details"]
     assert d["whole_tensor_bound_bytes"] == bound
     assert d["arena_bytes"] <= arena < bound
-    assert d["arena_strategy"].startswith("overlap") and d["arena_overlaps"]
+    assert "overlap" in d["arena_strategy"] or "fused" in d["arena_strategy"]

@@ -6,6 +6,13 @@
 #include "conv_geo.h"
 #endif
 
+/* EC_RESIDUAL(v, r): a pasting with a residual Add fused into the store (kernels/res_add_s8.c) */
+#ifdef EC_RESIDUAL
+#define EC_PUT(p, v) (*(p) = EC_RESIDUAL((v), *(p)))
+#else
+#define EC_PUT(p, v) (*(p) = (v))
+#endif
+
 EC_API void ec_conv_s8(const int8_t* x, int8_t* y, const ec_conv_geo* g, const int8_t* w, const int32_t* bias,
                        const int32_t* mult, const int32_t* shift, int32_t in_off, int32_t out_zp, int32_t amin,
                        int32_t amax) {
@@ -31,8 +38,9 @@ EC_API void ec_conv_s8(const int8_t* x, int8_t* y, const ec_conv_geo* g, const i
             for (c = 0; c < icg; ++c) acc += (xp[c] + in_off) * wk[c];
           }
         }
-        y[((int32_t)oy * g->ow + ox) * g->oc + oc] = ec_sat8(ec_mbqm(acc + bias[oc], mult[oc], shift[oc]) + out_zp, amin, amax);
+        EC_PUT(y + ((int32_t)oy * g->ow + ox) * g->oc + oc, ec_sat8(ec_mbqm(acc + bias[oc], mult[oc], shift[oc]) + out_zp, amin, amax));
       }
     }
   }
 }
+#undef EC_PUT

@@ -5,6 +5,12 @@
 #endif
 
 #if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
+/* EC_RESIDUAL(v, r): a pasting with a residual Add fused into the store (kernels/res_add_s8.c) */
+#ifdef EC_RESIDUAL
+#define EC_PUT(p, v) (*(p) = EC_RESIDUAL((v), *(p)))
+#else
+#define EC_PUT(p, v) (*(p) = (v))
+#endif
 /* Cin % 4 == 0: every run starts and ends on a 4-byte group, so the weights of each block of four output
  * channels are interleaved per group at compile time (w0[k..k+3] w1[k..k+3] w2[..] w3[..]): one pointer
  * walks them, which keeps the loop's accumulators, operands and pointers in registers. */
@@ -36,7 +42,10 @@ EC_API void ec_conv_s8_simd4(const int8_t* x, int8_t* y, const ec_conv_geo* g, c
             wp += 16;
           }
         }
-        EC_REQ4(yp, oc, a0, a1, a2, a3);
+        EC_PUT(yp + oc, EC_REQ(a0, mult[oc], shift[oc], out_zp, amin, amax));
+        EC_PUT(yp + oc + 1, EC_REQ(a1, mult[oc + 1], shift[oc + 1], out_zp, amin, amax));
+        EC_PUT(yp + oc + 2, EC_REQ(a2, mult[oc + 2], shift[oc + 2], out_zp, amin, amax));
+        EC_PUT(yp + oc + 3, EC_REQ(a3, mult[oc + 3], shift[oc + 3], out_zp, amin, amax));
       }
       for (oc = g->oc & ~3; oc < g->oc; ++oc) { /* channels left over (plain OHWI rows after the packed blocks) */
         int32_t acc = bias[oc];
@@ -45,9 +54,10 @@ EC_API void ec_conv_s8_simd4(const int8_t* x, int8_t* y, const ec_conv_geo* g, c
         for (ky = ky0; ky < ky1; ++ky, xr += row, wr += wrow / 4) {
           for (k = 0; k < n; ++k) acc += (xr[k] + in_off) * wr[k];
         }
-        yp[oc] = EC_REQ(acc, mult[oc], shift[oc], out_zp, amin, amax);
+        EC_PUT(yp + oc, EC_REQ(acc, mult[oc], shift[oc], out_zp, amin, amax));
       }
     }
   }
 }
+#undef EC_PUT
 #endif
