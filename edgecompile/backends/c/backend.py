@@ -76,6 +76,8 @@ class CBackend(Backend):
         Option("inplace", bool, True, "let the memory planner write outputs over inputs where provably safe"),
         Option("fuse_add", bool, True, "fuse residual Adds into the convolution that makes an operand, written "
                "over the other, where that makes the arena smaller"),
+        Option("dw_rows", bool, True, "run depthwise convs in place one output row at a time (a window buffer of "
+               "kernel-height rows), where that makes the arena smaller"),
         Option("overlap", bool, True, "let an output start a proven-safe distance below a dying input (RAM below "
                "the whole-tensor liveness bound)"),
     )
@@ -206,21 +208,29 @@ class CBackend(Backend):
 
 
 def _plan(g, options) -> tuple:
-    """The IR and memory plan with the smaller arena: as lowered, or with residual Adds fused into convs."""
-    from edgecompile.backends.c import fuse_residual, planner
+    """The IR and memory plan with the smallest arena among: the graph as lowered, with residual Adds fused
+    into convs (fuse_residual), with depthwise convs run in place by rows (inplace_rows), and both."""
+    from edgecompile.backends.c import fuse_residual, inplace_rows, planner
 
     inplace, overlaps = bool(options.get("inplace", True)), bool(options.get("overlap", True))
-    p = planner.plan(g, inplace=inplace, overlaps=overlaps)
-    if inplace and options.get("fuse_add", True):
-        fused, n = fuse_residual.fuse(g)
-        if n:
-            pf = planner.plan(fused, inplace=True, overlaps=overlaps)
-            if pf.arena_bytes < p.arena_bytes:
-                pf.strategy += f", {n} residual Add(s) fused"
-                pf.candidates = {**p.candidates, **{f"{k}, Adds fused": v for k, v in pf.candidates.items()}}
-                pf.lower_bound, pf.peak_step, pf.peak_tensors = p.lower_bound, p.peak_step, p.peak_tensors
-                return fused, pf
-    return g, p
+    graphs = [(g, [])]
+    for key, how, what in (("fuse_add", fuse_residual.fuse, "residual Add(s) fused"),
+                           ("dw_rows", inplace_rows.apply, "depthwise conv(s) in place by rows")):
+        if inplace and options.get(key, True):
+            for base, said in list(graphs):
+                changed, n = how(base)
+                if n:
+                    graphs.append((changed, said + [f"{n} {what}"]))
+    plans = [(h, planner.plan(h, inplace=inplace, overlaps=overlaps), said) for h, said in graphs]
+    first = plans[0][1]
+    best_g, best, said = min(plans, key=lambda t: t[1].arena_bytes)  # the first of equals: the least rewritten
+    candidates = {}
+    for _, p, s in plans:
+        candidates.update({", ".join([k] + s): v for k, v in p.candidates.items()})
+    best.strategy = ", ".join([best.strategy] + said)
+    best.candidates = candidates
+    best.lower_bound, best.peak_step, best.peak_tensors = first.lower_bound, first.peak_step, first.peak_tensors
+    return best_g, best
 
 
 def _quantized_io(g) -> set:

@@ -43,6 +43,7 @@ class Emitter:
         self.uses: dict[str, Use] = {}  # in pasting order: dependencies first
         self.own: dict[str, object] = {}  # pastings in a variant of their own (kernel_table.residual)
         self.decls: list[str] = []
+        self.protos: list[str] = []  # prototypes of generated functions that kernel pastings call
         self.libm = False
         self.macs = 0
         self.const_bytes = 0  # weights, biases, requantization constants, tables
@@ -180,6 +181,7 @@ def generate(g, plan, prefix: str, provenance: str, io_quant: dict, options: dic
     if e.libm:
         parts.append("#include <math.h>\n")
     parts.append(AMALGAMATED)
+    parts += e.protos
     parts += ["\n" + e.kernel_text(k) for k in e.uses]
     parts += ["\n" + d for d in e.decls]
     body = "\n".join(calls)

@@ -66,14 +66,11 @@ UNARY = {
 NEEDS_LIBM = {"Sigmoid", "Tanh", "Elu", "Abs", "Exp", "Sqrt"}
 
 
-def residual(base: Variant, operand: int, q: dict, offs, out_zp: int, act) -> Variant:
-    """`base` with TFLite's int8 Add fused into the store (kernels/res_add_s8.c): the convolution's output is
-    Add operand `operand`; its constants are spelled into the macro, so that they are immediates."""
-    one, two = (1, 2) if operand == 0 else (2, 1)  # the sum is symmetric: the conv's value goes first
-    args = (f"{offs[one - 1]}, {offs[two - 1]}, {q[f'm{one}']}, {-q[f's{one}']}, {q[f'm{two}']}, {-q[f's{two}']}, "
-            f"{q['mo']}, {-q['so']}, {out_zp}, {act[0]}, {act[1]}")
-    return Variant({**base.macros, "EC_RESIDUAL(v, r)": f"ec_res_add_s8((v), (r), {args})"},
-                   base.needs + ("res_add_s8",), base.libm)
+def residual(base: Variant, add_fn: str, oc: int) -> Variant:
+    """`base` with a residual Add fused in (kernels/conv_s8.c, conv_s8_simd4.c): `add_fn(v, y, n)` adds a
+    pixel's outputs to the other operand in place (ops/conv.py emits it, one per layer)."""
+    return Variant({**base.macros, "EC_RESIDUAL(v, y, n)": f"{add_fn}((v), (y), (n))", "EC_RES_OC": str(oc)},
+                   base.needs, base.libm)
 
 
 def _unary_variant(fn: str) -> Variant:
@@ -121,7 +118,6 @@ TABLE: dict[str, Kernel] = {
     "add_s8": Kernel("add_s8.c", ("ec_add_s8",), ("bcast", "add_q", "mbqm", "sat8")),
     "add_s8_flat": Kernel("add_s8_flat.c", ("ec_add_s8_flat",), ("add_q", "mbqm", "sat8")),
     "add_s8_flat_rnd": Kernel("add_s8_flat_rnd.c", ("ec_rdbpot_h", "ec_add_s8_flat_rnd"), ("srdhm_ns",)),
-    "res_add_s8": Kernel("res_add_s8.c", ("ec_res_add_s8",), ("add_s8_flat_rnd",)),
     "binary_f32": Kernel("binary_f32.c", ("ec_binary_f32",), ("bcast",),
                          variants={f"_{n}": Variant({"EC_BINARY_EXPR(a, b)": x}) for n, x in BINARY.values()}),
     "unary_f32": Kernel("unary_f32.c", ("ec_unary_f32",),
@@ -140,6 +136,7 @@ TABLE: dict[str, Kernel] = {
     "softmax_f32": Kernel("softmax_f32.c", ("ec_softmax_f32",), libm=True),
     "copy": Kernel("copy.c", ("ec_gather", "ec_copy")),
     "rows": Kernel("rows.c", ("ec_rows",)),
+    "rows_window": Kernel("rows_window.c", ("ec_rows_window",), ("conv_geo",)),
     "pad_geo": Kernel("pad_geo.h", ("ec_pad_geo",)),
     "pad": Kernel("pad.c", ("ec_pad",), ("pad_geo",),
                   variants={"_s8": Variant({"EC_PAD_T": "int8_t", "EC_PAD_FILL_T": "int32_t"}),

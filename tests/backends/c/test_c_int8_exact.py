@@ -31,7 +31,7 @@ def reference(path, xs) -> np.ndarray:
     return np.stack(out)
 
 
-@pytest.mark.parametrize("name,bound,arena", [("kws_ref_model.tflite", 16000, 10560),
+@pytest.mark.parametrize("name,bound,arena", [("kws_ref_model.tflite", 16000, 9344),
                                               ("pretrainedResnet_quant.tflite", 49152, 32768)])
 def test_bit_exact_with_tflite_reference(name, bound, arena, tmp_path):
     from edgecompile.driver import build

@@ -14,7 +14,6 @@
 
 int32_t ec_srdhm_ns(int32_t a, int32_t b);
 int32_t ec_rdbpot(int32_t x, int exponent);
-int32_t ec_rdbpot_h(int32_t x, int32_t h, int32_t nz, int e);
 int32_t ec_mbqm(int32_t x, int32_t mult, int32_t shift);
 int8_t ec_sat8(int32_t v, int32_t lo, int32_t hi);
 
