@@ -208,29 +208,40 @@ class CBackend(Backend):
 
 
 def _plan(g, options) -> tuple:
-    """The IR and memory plan with the smallest arena among: the graph as lowered, with residual Adds fused
-    into convs (fuse_residual), with depthwise convs run in place by rows (inplace_rows), and both."""
+    """The IR and memory plan with the smallest arena: the graph as lowered, with depthwise convs run in place
+    by rows (inplace_rows), and with residual Adds fused into convs (fuse_residual), each Add fused only if
+    that shrinks the arena (a fused Add costs instructions on some layers)."""
     from edgecompile.backends.c import fuse_residual, inplace_rows, planner
 
     inplace, overlaps = bool(options.get("inplace", True)), bool(options.get("overlap", True))
-    graphs = [(g, [])]
-    for key, how, what in (("fuse_add", fuse_residual.fuse, "residual Add(s) fused"),
-                           ("dw_rows", inplace_rows.apply, "depthwise conv(s) in place by rows")):
-        if inplace and options.get(key, True):
-            for base, said in list(graphs):
-                changed, n = how(base)
-                if n:
-                    graphs.append((changed, said + [f"{n} {what}"]))
-    plans = [(h, planner.plan(h, inplace=inplace, overlaps=overlaps), said) for h, said in graphs]
-    first = plans[0][1]
-    best_g, best, said = min(plans, key=lambda t: t[1].arena_bytes)  # the first of equals: the least rewritten
-    candidates = {}
-    for _, p, s in plans:
-        candidates.update({", ".join([k] + s): v for k, v in p.candidates.items()})
+
+    def plan(h):
+        return planner.plan(h, inplace=inplace, overlaps=overlaps)
+
+    first = best = plan(g)
+    said, candidates = [], {k: v for k, v in first.candidates.items()}
+    if inplace and options.get("dw_rows", True):
+        h, n = inplace_rows.apply(g)
+        p = plan(h) if n else None
+        if p is not None:
+            candidates.update({f"{k}, {n} depthwise conv(s) in place by rows": v for k, v in p.candidates.items()})
+            if p.arena_bytes < best.arena_bytes:
+                g, best, said = h, p, [f"{n} depthwise conv(s) in place by rows"]
+    if inplace and options.get("fuse_add", True):
+        kept: set = set()
+        for add in fuse_residual.candidates(g):
+            h, n = fuse_residual.fuse(g, kept | {add})
+            p = plan(h)
+            candidates[", ".join([p.strategy] + said + [f"Adds fused: {', '.join(sorted(kept | {add}))}"])] = p.arena_bytes
+            if p.arena_bytes < best.arena_bytes:
+                kept.add(add)
+                best, best_g = p, h
+        if kept:
+            g, said = best_g, said + [f"{len(kept)} residual Add(s) fused"]
     best.strategy = ", ".join([best.strategy] + said)
     best.candidates = candidates
     best.lower_bound, best.peak_step, best.peak_tensors = first.lower_bound, first.peak_step, first.peak_tensors
-    return best_g, best
+    return g, best
 
 
 def _quantized_io(g) -> set:

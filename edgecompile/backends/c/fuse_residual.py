@@ -15,11 +15,17 @@ from edgecompile.backends.c.ops import conv_simd
 from edgecompile.backends.c.ops.binary import fast_add
 
 
-def fuse(g) -> tuple[object, int]:
-    """A copy of `g` with every fusable residual Add fused, and how many were."""
+def candidates(g) -> list[str]:
+    """The outputs of the Adds that fuse() can fuse."""
+    return [op.outputs[0] for op in fuse(g)[0].ops if "res" in op.attrs]
+
+
+def fuse(g, only: set | None = None) -> tuple[object, int]:
+    """A copy of `g` with every fusable residual Add fused (or those whose outputs are in `only`), and how
+    many were."""
     g = copy.deepcopy(g)
     fused = 0
-    for add in [op for op in g.ops if _candidate(g, op)]:
+    for add in [op for op in g.ops if _candidate(g, op) and (only is None or op.outputs[0] in only)]:
         step = g.ops.index(add)
         for operand, name in enumerate(add.inputs):
             conv = _producer(g, name)
