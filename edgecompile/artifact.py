@@ -3,19 +3,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
-import shutil
-import tempfile
-from contextlib import contextmanager
+import re
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Iterator
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import numpy as np
 
 from edgecompile.core.tensor import TensorSpec
 from edgecompile.errors import ArtifactError
+from edgecompile.limits import over
+from edgecompile.staging import staged  # noqa: F401 - the driver's entry point for writing artifacts
 
 MANIFEST = "manifest.json"
 SCHEMA_VERSION = 2  # 2: "options" (what the backend compiled with); quantization.flavor is the declared Flavor
+MAX_MANIFEST_BYTES = 16 << 20  # real manifests are a few kB; a bigger one is damaged or hostile
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def sha256_file(path: Path) -> str:
@@ -37,13 +42,15 @@ class Artifact:
         mf = p / MANIFEST
         if not mf.is_file():
             raise ArtifactError(f"{p} is not an edgecompile artifact (no {MANIFEST}).")
+        if mf.stat().st_size > MAX_MANIFEST_BYTES:
+            raise ArtifactError(f"{mf} is {mf.stat().st_size} bytes, more than any manifest edgecompile writes.")
         try:
-            manifest = json.loads(mf.read_text())
-        except json.JSONDecodeError as e:
-            raise ArtifactError(f"{mf} is not valid JSON: {e}") from e
-        if manifest.get("schema_version") != SCHEMA_VERSION:
-            raise ArtifactError(f"{mf} has schema version {manifest.get('schema_version')}, expected {SCHEMA_VERSION}.")
-        return cls(p, manifest)
+            manifest = json.loads(mf.read_bytes())
+        except (ValueError, RecursionError) as e:  # RecursionError: absurdly deep nesting
+            raise ArtifactError(f"{mf} is not valid JSON: {str(e)[:200]}") from None
+        art = cls(p, validate_manifest(manifest, mf))
+        art.verify_files()
+        return art
 
     @property
     def backend(self) -> str:
@@ -74,16 +81,72 @@ class Artifact:
         return int(flash) if flash else sum((self.path / f).stat().st_size for f in self.manifest["files"])
 
     def verify_files(self) -> None:
+        """Every listed file is a regular file inside the folder with the sha256 the build recorded."""
+        root = self.path.resolve()
         for name, digest in self.manifest["files"].items():
             f = self.path / name
-            if not f.is_file() or sha256_file(f) != digest:
-                raise ArtifactError(f"Artifact {self.path}: file {name} is missing or changed since the build.")
+            if f.is_symlink() or not f.is_file() or not f.resolve().is_relative_to(root):
+                raise ArtifactError(f"Artifact {self.path}: file {name} is missing or not a regular file inside it.")
+            if sha256_file(f) != digest:
+                raise ArtifactError(f"Artifact {self.path}: file {name} changed since the build (its sha256 "
+                                    f"differs from the manifest's); rebuild it or get an intact copy.")
 
     def load(self):
         """A Runner for this artifact on this machine."""
         from edgecompile.backends import get_backend
 
         return get_backend(self.backend).load(self)
+
+
+def _plain_name(name) -> bool:
+    """A relative POSIX path inside the artifact: no '..', no absolute path, no odd characters."""
+    if not isinstance(name, str) or not name or len(name) > 255 or name == MANIFEST:
+        return False
+    pp = PurePosixPath(name)
+    return (not pp.is_absolute() and all(part not in ("", ".", "..") for part in name.split("/"))
+            and re.fullmatch(r"[A-Za-z0-9._/+-]+", name) is not None)
+
+
+def _bad_spec(d) -> bool:
+    try:
+        ok = (isinstance(d, dict) and isinstance(d["name"], str) and isinstance(d["dtype"], str)
+              and isinstance(d["shape"], list) and all(type(v) is int and (0 < v < 1 << 31 or v == -1) for v in d["shape"]))  # -1: a dynamic batch
+        return not ok or np.dtype(d["dtype"]).kind not in "biuf" or len(d["shape"]) > 8
+    except (KeyError, TypeError):
+        return True
+
+
+def validate_manifest(m, where) -> dict:
+    """The manifest's shape, checked before anything trusts it; ArtifactError naming the first problem."""
+    def bad(why: str):
+        raise ArtifactError(f"{where} is damaged: {why}.")
+
+    if not isinstance(m, dict):
+        bad(f"it holds a JSON {type(m).__name__}, not an object")
+    if m.get("schema_version") != SCHEMA_VERSION:
+        raise ArtifactError(f"{where} has schema version {m.get('schema_version')!r}, expected {SCHEMA_VERSION}.")
+    for key in ("target", "backend", "precision"):
+        if not isinstance(m.get(key), str):
+            bad(f"'{key}' is missing or not a string")
+    files = m.get("files")
+    if not isinstance(files, dict) or not all(isinstance(v, str) and _SHA256.match(v) for v in files.values()):
+        bad("'files' must map file names to sha256 digests")
+    odd = [n for n in files if not _plain_name(n)]
+    if odd:
+        bad(f"file names must be plain relative paths inside the artifact; got {odd[0]!r}")
+    for key in ("inputs", "outputs"):
+        specs = m.get(key)
+        if not isinstance(specs, list) or not specs or any(_bad_spec(d) for d in specs):
+            bad(f"'{key}' must be a non-empty list of {{name, shape (positive integers, -1 for a dynamic batch), dtype}}")
+        for d in specs:
+            why = over(math.prod(abs(v) for v in d["shape"]) * np.dtype(d["dtype"]).itemsize,
+                       f"{key[:-1]} '{d['name']}' {d['shape']}")
+            if why:
+                bad(why)
+    for key in ("profile", "backend_details", "calibration", "parity", "quantization", "model_metadata"):
+        if m.get(key) is not None and not isinstance(m[key], dict):
+            bad(f"'{key}' must be an object")
+    return m
 
 
 def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
@@ -100,31 +163,3 @@ def hash_files(folder: Path, files: list[str]) -> dict[str, str]:
 
 def is_artifact_dir(path: Path) -> bool:
     return (path / MANIFEST).is_file()
-
-
-@contextmanager
-def staged(final: Path, force: bool) -> Iterator[Path]:
-    """Yield an empty staging folder next to `final`; on success it replaces `final` atomically.
-
-    An existing `final` is only replaced with force=True; a failure or interrupt removes the
-    staging folder and leaves `final` as it was.
-    """
-    if final.exists() and not force:
-        what = "an edgecompile artifact" if is_artifact_dir(final) else "a folder edgecompile did not write"
-        raise ArtifactError(f"{final} already exists ({what}). Use --force to replace it.")
-    final.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
-    stage.chmod(0o755)  # mkdtemp makes it private; an artifact is meant to be shared
-    try:
-        yield stage
-        if final.exists():
-            trash = final.with_name(f".{final.name}.old")
-            shutil.rmtree(trash, ignore_errors=True)
-            final.rename(trash)
-            stage.rename(final)
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
-            stage.rename(final)
-    finally:
-        if stage.exists():
-            shutil.rmtree(stage, ignore_errors=True)

@@ -275,6 +275,10 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
                                             ref, samples, verify, force, options, int8, prequantized, calib_method))
         except EdgeCompileError as e:
             report.results.append(TargetResult(prof.name, precision, prof.backend, error=str(e)))
+        except Exception as e:  # a backend SDK's own exception: this target fails, the others still build
+            first = (str(e).strip().splitlines() or [""])[0][:300]
+            report.results.append(TargetResult(prof.name, precision, prof.backend,
+                                               error=f"{prof.backend} failed unexpectedly ({type(e).__name__}: {first})."))
         report.results[-1].seconds = time.perf_counter() - started
         if report.results[-1].ok:
             _finish_note(report, report.results[-1])

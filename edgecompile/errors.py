@@ -56,6 +56,10 @@ class CalibrationError(EdgeCompileError):
     """Calibration or evaluation data does not fit the model."""
 
 
+class ToolError(EdgeCompileError):
+    """An external program (compiler, emulator, converter, worker) is missing, hung or crashed."""
+
+
 class InputError(EdgeCompileError, ValueError):
     """Runner.run() got feeds whose names, shapes or dtypes are not the artifact's inputs."""
 

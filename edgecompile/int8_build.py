@@ -30,8 +30,8 @@ def guard_spec(max_drop: float | None, eval_src: str | None, min_cosine: float |
         return None
     if not eval_src:
         raise UsageError("--max-accuracy-drop / --min-cosine need --eval SRC (npz with x/y, image folder, or 'digits').")
-    if max_drop is not None and max_drop < 0:
-        raise UsageError(f"--max-accuracy-drop must be >= 0 (accuracy points), got {max_drop}.")
+    if max_drop is not None and not 0 <= max_drop <= 100:  # also refuses nan (every comparison is False)
+        raise UsageError(f"--max-accuracy-drop must be 0 to 100 (accuracy points), got {max_drop}.")
     if min_cosine is not None and not -1 <= min_cosine <= 1:
         raise UsageError(f"--min-cosine must be between -1 and 1, got {min_cosine}.")
     return GuardSpec(eval_src, max_drop, min_cosine)

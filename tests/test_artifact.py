@@ -4,6 +4,8 @@ import pytest
 from edgecompile.artifact import Artifact, staged
 from edgecompile.errors import ArtifactError
 
+MINIMAL = '{"schema_version": 1, "files": {}}'
+
 
 def test_failure_inside_stage_leaves_nothing(tmp_path):
     final = tmp_path / "t-fp32"
@@ -17,13 +19,13 @@ def test_failure_inside_stage_leaves_nothing(tmp_path):
 def test_failure_keeps_the_previous_artifact(tmp_path):
     final = tmp_path / "t-fp32"
     final.mkdir()
-    (final / "manifest.json").write_text("{}")
+    (final / "manifest.json").write_text(MINIMAL)
     with pytest.raises(KeyboardInterrupt):
         with staged(final, force=True) as stage:
             (stage / "new").write_text("x")
             raise KeyboardInterrupt
     assert [p.name for p in tmp_path.iterdir()] == ["t-fp32"]
-    assert (final / "manifest.json").read_text() == "{}"
+    assert (final / "manifest.json").read_text() == MINIMAL
 
 
 def test_open_rejects_non_artifacts(tmp_path):

@@ -14,6 +14,16 @@ import importlib
 from edgecompile.errors import UsageError
 
 
+def _local_profile_bench(target: str) -> dict:
+    from edgecompile.errors import EdgeCompileError
+    from edgecompile.targets import resolve
+
+    try:
+        return dict(resolve(target).bench)
+    except EdgeCompileError:
+        return {}
+
+
 def measure(artifact, runs: int = 1000, warmup: int = 50, runner: str | None = None, remote: str | None = None,
             settings=None, **remote_settings) -> dict:
     """Benchmark one artifact with the runner its profile names, or `runner`; `remote` ([user@]host[:port])
@@ -35,7 +45,10 @@ def measure(artifact, runs: int = 1000, warmup: int = 50, runner: str | None = N
     # the profile's settings belong to the profile's runner; another runner starts from its defaults
     rs = profile_bench if spec.name == (named or backend.bench_runners[0].name) else {}
     if spec.name == "ssh":
-        rs = {**rs, **{k: v for k, v in remote_settings.items() if v}, **({"host": remote} if remote else {})}
+        # where to connect and which remote folders to write come from the user or this machine's profile
+        # of that target, never from the artifact's manifest (someone else may have written it)
+        local = {k: v for k, v in _local_profile_bench(artifact.target).items() if k != "runner"}
+        rs = {**local, **{k: v for k, v in remote_settings.items() if v}, **({"host": remote} if remote else {})}
     rs = validate(rs, spec.keys, f"{artifact.path}: [bench] of the {spec.name} runner", "key")
     module, fn = spec.entry.split(":")
     try:

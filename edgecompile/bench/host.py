@@ -3,10 +3,12 @@ the driver down and peak memory (RSS) is measured for that artifact alone."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 
 from edgecompile import errors
+from edgecompile.tools import run as run_tool
+
+LOAD_BUDGET_S = 300  # loading (a C compile, a runtime's graph optimizer) on top of the timed runs
 
 
 def worker_result(returncode: int, stdout: str, stderr: str, where: str) -> dict:
@@ -31,5 +33,5 @@ def bench(artifact, runs: int, warmup: int, settings: dict, run=None) -> dict:
     run = run or BenchSettings(runs=runs, warmup=warmup)
     cmd = [sys.executable, "-m", "edgecompile.bench.worker", str(artifact.path), str(runs), str(warmup),
            json.dumps(run.to_json())]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = run_tool(cmd, f"Benchmarking {artifact.path}", run.max_seconds + (run.duration_s or 0) * 2 + LOAD_BUDGET_S)
     return worker_result(proc.returncode, proc.stdout, proc.stderr, f"of {artifact.path}")

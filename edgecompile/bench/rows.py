@@ -73,7 +73,7 @@ def details(m: dict) -> list[str]:
     """Runner-specific figures, one line each, printed below the table."""
     lines = []
     tp = m.get("throughput") or {}
-    if tp.get("from_wall_ips"):
+    if tp.get("from_wall_ips") and tp.get("from_median_ips"):  # too few runs leave the median rate unset
         lines.append(f"throughput {tp['from_median_ips']:.0f}/s from the median, {tp['from_wall_ips']:.0f}/s from the "
                      f"wall time of {m['runs']} runs (batch {tp['batch']})")
     if m.get("peak_rss_bytes"):
@@ -84,6 +84,9 @@ def details(m: dict) -> list[str]:
         lines.append(f"{m['machine']}: {m['instructions_per_inference']:,} instructions/inference; flash "
                      f"{m['flash_bytes']:,} B; RAM {m['ram_bytes']:,} B (data {rb['data']:,}, bss {rb['bss']:,}, "
                      f"arena {rb['arena']:,}, stack {rb['stack']:,})")
+        if m.get("estimated_cycles"):
+            lines.append(f"{m['estimated_cycles']:,} estimated cycles/inference ({m['macs_per_cycle']:.3f} MAC/cycle, "
+                         f"{m['macs_per_instruction']:.3f} MAC/instruction)")
         lines.append(f"latency basis: {m['latency_basis']}")
     if m.get("remote"):
         lines.append(f"measured on {m['remote']}")

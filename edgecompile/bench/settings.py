@@ -22,10 +22,13 @@ class BenchSettings:
     min_queries: int | None = None  # LoadGen minimum query count
     eval_src: str | None = None  # labelled evaluation data for accuracy (see quant/evaldata.py)
     log_dir: str | None = None  # where LoadGen writes its logs (one folder per artifact)
+    max_seconds: float = 600.0  # plain timer: time budget for the timed runs; fewer runs past it (said in notes)
 
     def check(self) -> "BenchSettings":
         """Raise UsageError for settings no run could meet."""
         bad = []
+        if not 0 < self.max_seconds <= 86400:  # also refuses nan
+            bad.append("--max-seconds must be a number of seconds above 0 (at most a day)")
         if self.runs < 1 or self.warmup < 0:
             bad.append("--runs must be at least 1 and --warmup at least 0")
         if self.threads is not None and self.threads < 1:

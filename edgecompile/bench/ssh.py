@@ -9,12 +9,17 @@ from __future__ import annotations
 import json
 import logging
 import posixpath
+import re
+import secrets
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
 from edgecompile.artifact import sha256_file
 from edgecompile.errors import EdgeCompileError, MissingExtraError, UsageError
+
+
+_SAFE = re.compile(r"^[A-Za-z0-9._-]+$")  # host names, IPv4 addresses, user names
 
 
 @dataclass(frozen=True)
@@ -33,10 +38,15 @@ class Remote:
         """'user@host:port' plus settings from the profile's [bench] table or the command line."""
         user, _, hostport = spec.rpartition("@")
         host, _, port = hostport.partition(":")
-        if not host or (port and not port.isdigit()):
+        if not host or (port and not port.isdigit()) or not _SAFE.match(host) or (user and not _SAFE.match(user)):
             raise UsageError(f"Remote '{spec}': expected [user@]host[:port].")
+        if port and not 1 <= int(port) <= 65535:
+            raise UsageError(f"Remote '{spec}': port {port} is outside 1..65535.")
         known = {k: v for k, v in settings.items()
                  if k in ("key_file", "known_hosts", "python", "workdir", "timeout") and v}
+        workdir = known.get("workdir", cls.workdir)
+        if not isinstance(workdir, str) or not posixpath.isabs(workdir) or ".." in workdir.split("/"):
+            raise UsageError(f"Remote work folder '{workdir}' must be an absolute path without '..'.")
         return cls(host=host, user=user or None, port=int(port or 22), **known)
 
 
@@ -81,11 +91,15 @@ def bench(artifact, runs: int, warmup: int, settings: dict, run=None) -> dict:
         raise UsageError("Over SSH, bench runs the plain timer; LoadGen scenarios and --eval run on host artifacts.")
     remote = Remote.parse(settings["host"], **settings)
     client = _client(remote)
-    folder = posixpath.join(remote.workdir, sha256_file(artifact.path / "manifest.json")[:16])
+    # a fresh folder under the user's or profile's workdir, never a path from the artifact; file names were
+    # checked as plain relative paths when the artifact was opened
+    folder = posixpath.join(remote.workdir, f"{sha256_file(artifact.path / 'manifest.json')[:12]}-{secrets.token_hex(6)}")
     try:
         _exec(client, f"mkdir -p {shlex.quote(folder)}")
         with client.open_sftp() as sftp:
             for name in ["manifest.json", *artifact.manifest["files"]]:
+                if posixpath.dirname(name):
+                    _exec(client, f"mkdir -p {shlex.quote(posixpath.join(folder, posixpath.dirname(name)))}")
                 sftp.put(str(artifact.path / name), posixpath.join(folder, name))
         cmd = (f"{shlex.quote(remote.python)} -m edgecompile.bench.worker {shlex.quote(folder)} {run.runs} "
                f"{run.warmup} {shlex.quote(json.dumps(run.to_json()))}")

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 import click
 
-from edgecompile.cli.options import echo_json, json_option
+from edgecompile.cli.options import FiniteFloat, echo_json, json_option
 
 
 @contextmanager
@@ -33,8 +33,12 @@ def bench_built(build_report, quiet: bool = False) -> dict:
 
 @click.command("bench")
 @click.argument("artifacts", nargs=-1, required=True, type=click.Path())
-@click.option("--runs", default=1000, show_default=True, help="Plain timer: timed inferences (p99 needs >= 1,000).")
-@click.option("--warmup", default=50, show_default=True, help="Untimed inferences before timing.")
+@click.option("--runs", default=1000, show_default=True, type=click.IntRange(1, 100_000_000),
+              help="Plain timer: timed inferences (p99 needs >= 1,000).")
+@click.option("--warmup", default=50, show_default=True, type=click.IntRange(0, 1_000_000),
+              help="Untimed inferences before timing.")
+@click.option("--max-seconds", default=600.0, show_default=True, type=FiniteFloat(0, 86400, lo_open=True),
+              help="Plain timer: time budget per artifact; fewer runs are made (and said) past it.")
 @click.option("--threads", type=int, help="Runtime intra-op threads (default: the runtime's choice).")
 @click.option("--batch", type=int, help="Samples per inference; the artifact must be built for it (--input-shape).")
 @click.option("--scenario", type=click.Choice(["single-stream", "multi-stream", "offline", "server"]),
@@ -61,7 +65,7 @@ def bench_built(build_report, quiet: bool = False) -> dict:
 @click.option("--ssh-timeout", type=float, default=10.0, show_default=True, help="Seconds to connect to --remote.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no per-artifact details.")
 @json_option
-def command(artifacts, runs, warmup, threads, batch, scenario, mode, target_qps, target_latency_ms, duration_s,
+def command(artifacts, runs, warmup, max_seconds, threads, batch, scenario, mode, target_qps, target_latency_ms, duration_s,
             min_queries, eval_src, report_dir, sort, baseline, max_regression, runner, remote, ssh_key, known_hosts,
             remote_python, ssh_timeout, quiet, as_json):
     """Benchmark each artifact in its own process: latency percentiles with a 95% interval for the
@@ -73,7 +77,7 @@ def command(artifacts, runs, warmup, threads, batch, scenario, mode, target_qps,
     from edgecompile.bench.settings import BenchSettings
     from edgecompile.bench.suite import bench_all
 
-    settings = BenchSettings(runs=runs, warmup=warmup, threads=threads, batch=batch, scenario=scenario, mode=mode,
+    settings = BenchSettings(runs=runs, warmup=warmup, max_seconds=max_seconds, threads=threads, batch=batch, scenario=scenario, mode=mode,
                              target_qps=target_qps, target_latency_ms=target_latency_ms, duration_s=duration_s,
                              min_queries=min_queries, eval_src=eval_src).check()
     base = None

@@ -4,7 +4,8 @@ from __future__ import annotations
 import click
 
 from edgecompile.cli.backend_options import add_backend_options, collect
-from edgecompile.cli.options import echo_json, input_shape_option, json_option, model_argument, shapes, weights_option
+from edgecompile.cli.options import (FiniteFloat, echo_json, input_shape_option, json_option, model_argument, shapes,
+                                     weights_option)
 from edgecompile.core.precision import PRECISIONS
 
 
@@ -18,13 +19,13 @@ from edgecompile.core.precision import PRECISIONS
               "'all', every precision each backend has (int8 only with --calib or an already-quantized model).")
 @click.option("--calib", help="Calibration data: .npy/.npz, image folder, calibration/*.toml, 'module:function', "
               "'digits', or 'random'.")
-@click.option("--calib-samples", type=int, default=None, help="Calibration samples to use (default 200).")
+@click.option("--calib-samples", type=click.IntRange(1, 1_000_000), default=None, help="Calibration samples to use (default 200).")
 @click.option("--calib-method", type=click.Choice(["minmax", "percentile", "entropy", "mse"]), default="minmax",
               show_default=True, help="How int8 ranges are chosen from the calibration statistics.")
-@click.option("--max-accuracy-drop", type=float, default=None, metavar="PCT",
+@click.option("--max-accuracy-drop", type=FiniteFloat(0, 100), default=None, metavar="PCT",
               help="int8 guard: most accuracy points int8 may lose vs fp32 on --eval; keeps layers float to meet it.")
 @click.option("--eval", "eval_src", default=None, help="Guard data: .npz with x/y, folder of class sub-folders, 'digits'.")
-@click.option("--min-cosine", type=float, default=None, help="int8 guard for unlabelled --eval data: least output cosine.")
+@click.option("--min-cosine", type=FiniteFloat(-1, 1), default=None, help="int8 guard for unlabelled --eval data: least output cosine.")
 @click.option("--out", "-o", default="build", show_default=True, help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace existing artifact folders.")
 @click.option("--no-verify", is_flag=True, help="Skip the parity check against ONNX Runtime.")

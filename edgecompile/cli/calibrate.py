@@ -10,7 +10,7 @@ from edgecompile.cli.options import echo_json, input_shape_option, json_option, 
 @model_argument
 @click.option("--calib", required=True, help="Calibration data: .npy/.npz, image folder, calibration/*.toml, "
               "'module:function', 'digits', or 'random'.")
-@click.option("--calib-samples", type=int, default=None, help="Calibration samples to use (default 200).")
+@click.option("--calib-samples", type=click.IntRange(1, 1_000_000), default=None, help="Calibration samples to use (default 200).")
 @click.option("--calib-method", type=click.Choice(["minmax", "percentile", "entropy", "mse"]), default="minmax",
               show_default=True, help="How ranges are chosen from the statistics.")
 @click.option("--no-cache", is_flag=True, help="Recompute even when the cache holds this table.")

@@ -12,7 +12,7 @@ def command():
 @command.command("pack")
 @click.argument("source")
 @click.option("--out", "-o", required=True, help="Folder for the shards (000000.tar, ...) and dataset.json.")
-@click.option("--shard-size", type=int, default=1000, show_default=True, help="Samples per shard.")
+@click.option("--shard-size", type=click.IntRange(1, 10_000_000), default=1000, show_default=True, help="Samples per shard.")
 def pack_command(source, out, shard_size):
     """Write SOURCE ('digits', an .npz, an image folder) as WebDataset tar shards."""
     from edgecompile.train.pack import pack

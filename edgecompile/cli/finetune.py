@@ -3,19 +3,21 @@ from __future__ import annotations
 
 import click
 
+from edgecompile.cli.options import COUNT, FiniteFloat, SEED
+
 
 @click.command("finetune")
 @click.argument("source")
 @click.option("--data", required=True, help="Data to fine-tune on (same forms as 'train --data').")
-@click.option("--lora-r", type=int, default=8, show_default=True, help="LoRA rank.")
-@click.option("--lora-alpha", type=float, default=16, show_default=True, help="LoRA scaling numerator (alpha / r).")
+@click.option("--lora-r", type=click.IntRange(1, 4096), default=8, show_default=True, help="LoRA rank.")
+@click.option("--lora-alpha", type=FiniteFloat(0, lo_open=True), default=16, show_default=True, help="LoRA scaling numerator (alpha / r).")
 @click.option("--target-modules", multiple=True, help="Layer names to adapt (repeatable; default: every Linear and Conv2d).")
 @click.option("--modules-to-save", multiple=True, help="Layers trained in full beside the adapters (e.g. classifier).")
 @click.option("--merge", is_flag=True, help="Merge the adapters: OUT holds a plain checkpoint (adapters kept in OUT/adapter).")
-@click.option("--epochs", type=int, default=5, show_default=True)
-@click.option("--batch-size", type=int, default=64, show_default=True)
-@click.option("--lr", type=float, default=1e-2, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--epochs", type=COUNT, default=5, show_default=True)
+@click.option("--batch-size", type=COUNT, default=64, show_default=True)
+@click.option("--lr", type=FiniteFloat(0, lo_open=True), default=1e-2, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--force", is_flag=True, help="Replace an existing run in OUT.")
 @click.option("--out", "-o", required=True)
 def command(source, data, lora_r, lora_alpha, target_modules, modules_to_save, merge, epochs, batch_size, lr, seed,

@@ -42,8 +42,14 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
     def invoke(self, ctx):
+        import signal
+
         from edgecompile.errors import EdgeCompileError
 
+        def terminate(signum, frame):  # what `timeout` and CI send: clean up like Ctrl-C does
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, terminate)
         try:
             return super().invoke(ctx)
         except EdgeCompileError as e:

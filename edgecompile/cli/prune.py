@@ -3,19 +3,21 @@ from __future__ import annotations
 
 import click
 
+from edgecompile.cli.options import FiniteFloat, SEED
+
 
 @click.command("prune")
 @click.argument("source")
-@click.option("--ratio", type=float, default=0.5, show_default=True, help="Fraction of channels removed per layer.")
+@click.option("--ratio", type=FiniteFloat(0, 0.99), default=0.5, show_default=True, help="Fraction of channels removed per layer.")
 @click.option("--method", type=click.Choice(["l1", "taylor"]), default="l1", show_default=True)
 @click.option("--global", "global_ranking", is_flag=True,
               help="Rank channels across all layers (uneven widths, each layer keeps >= 20%) instead of per layer.")
-@click.option("--finetune-epochs", type=int, default=3, show_default=True, help="Recovery fine-tuning epochs.")
+@click.option("--finetune-epochs", type=click.IntRange(0, 10_000_000), default=3, show_default=True, help="Recovery fine-tuning epochs.")
 @click.option("--data", default=None, help="Recovery/evaluation data (default: the run's own).")
 @click.option("--measure-on", default="onnxruntime", show_default=True,
               help="Target whose measured latency goes in the report ('none' to skip).")
-@click.option("--lr", type=float, default=3e-3, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--lr", type=FiniteFloat(0, lo_open=True), default=3e-3, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--force", is_flag=True, help="Replace an existing run in OUT.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--out", "-o", required=True)

@@ -186,25 +186,26 @@ def print_quickstart(r) -> None:
     c = console()
     t = Table(title=f"edgecompile quickstart: digits CNN (PyTorch test accuracy {r.train_accuracy:.2%})",
               title_justify="left")
-    for col in ("target", "precision", "size", "p50 ms", "p99 ms", "parity vs ORT fp32", "accuracy"):
-        t.add_column(col, justify="right" if col in ("size", "p50 ms", "p99 ms", "accuracy") else "left")
+    for col in ("target", "precision", "size", "p50 ms", "p90 ms", "parity vs ORT fp32", "accuracy"):
+        t.add_column(col, justify="right" if col in ("size", "p50 ms", "p90 ms", "accuracy") else "left")
+    elsewhere: dict[str, list] = {}  # built and checked, but they run on their device only: one line each
     for row in r.rows:
         if row.error:
             t.add_row(row.target, row.precision, "-", "-", "-", "FAILED", "-")
-            continue
-        if row.not_run:
-            t.add_row(row.target, row.precision, "-", "-", "-", fmt_parity(row.parity), "-")
-            continue
-        t.add_row(row.target, row.precision, fmt_bytes(row.size_bytes), f"{row.p50_ms:.3f}",
-                  f"{row.p99_ms:.3f}" if row.p99_ms is not None else "-",
-                  fmt_parity(row.parity), f"{row.accuracy:.2%}")
+        elif row.not_run:
+            elsewhere.setdefault(row.target, []).append(row)
+        else:
+            t.add_row(row.target, row.precision, fmt_bytes(row.size_bytes), f"{row.p50_ms:.3f}",
+                      f"{row.p90_ms:.3f}" if row.p90_ms is not None else "-",
+                      fmt_parity(row.parity), f"{row.accuracy:.2%}")
     c.print(t)
     for row in r.rows:
         if row.error:
-            click.echo(f"failed: {row.target} {row.precision}: {row.error}")
-    for row in r.rows:
-        if row.not_run:
-            click.echo(f"built, not run here: {row.not_run}")  # the reason names target and precision
+            label = f"{row.target} {row.precision}"
+            click.echo(f"failed: {label}: {row.error.removeprefix(label + ': ')}")
+    for target, rows in elsewhere.items():
+        why = rows[0].not_run.split(": ", 1)[-1].split("; ")[0]
+        click.echo(f"built, not run here: {target} {', '.join(x.precision for x in rows)} ({why})")
     if r.unavailable:
         c.print("not built here:")
         for name, why in r.unavailable.items():

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import click
 
+from edgecompile.cli.options import COUNT, FiniteFloat, SEED
+
 ARCH_NAMES = ("mlp", "tinycnn", "dscnn", "mobilenet-tiny", "resnet8")  # zoo.ARCHS, without importing torch
 
 
@@ -11,18 +13,18 @@ ARCH_NAMES = ("mlp", "tinycnn", "dscnn", "mobilenet-tiny", "resnet8")  # zoo.ARC
 @click.option("--data", default=None,
               help="'digits' (default), 'digits-shifted', x/y .npz, an image folder, or shards like "
                    "'dir/{000000..000009}.tar'. With --resume: the run's own data unless given.")
-@click.option("--epochs", type=int, default=15, show_default=True)
-@click.option("--batch-size", type=int, default=64, show_default=True, help="Global batch (split across --nproc).")
-@click.option("--lr", type=float, default=3e-3, show_default=True, help="Peak learning rate (one-cycle).")
-@click.option("--width", type=int, default=None, help="Architecture width (default: the architecture's own).")
+@click.option("--epochs", type=COUNT, default=15, show_default=True)
+@click.option("--batch-size", type=COUNT, default=64, show_default=True, help="Global batch (split across --nproc).")
+@click.option("--lr", type=FiniteFloat(0, lo_open=True), default=3e-3, show_default=True, help="Peak learning rate (one-cycle).")
+@click.option("--width", type=click.IntRange(1, 4096), default=None, help="Architecture width (default: the architecture's own).")
 @click.option("--amp", type=click.Choice(["bf16", "fp16"]), default=None, help="Mixed precision: bf16 (CPU/CUDA), fp16 (CUDA).")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--nproc", type=int, default=1, show_default=True, help="Processes for DistributedDataParallel.")
-@click.option("--threads", type=int, default=None, help="Intra-op threads per process (default: 1 for tiny inputs, else cores / processes).")
+@click.option("--seed", type=SEED, default=0, show_default=True)
+@click.option("--nproc", type=click.IntRange(1, 256), default=1, show_default=True, help="Processes for DistributedDataParallel.")
+@click.option("--threads", type=click.IntRange(1, 1024), default=None, help="Intra-op threads per process (default: 1 for tiny inputs, else cores / processes).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--resume", is_flag=True, help="Continue the interrupted run in --out.")
 @click.option("--force", is_flag=True, help="Allow --nproc above the CPU count; replace an existing run.")
-@click.option("--stop-after", type=int, default=None, hidden=True, help="Stop after N epochs as if interrupted.")
+@click.option("--stop-after", type=click.IntRange(1, 10_000_000), default=None, hidden=True, help="Stop after N epochs as if interrupted.")
 @click.option("--out", "-o", required=True, help="Run folder (checkpoint.pt, run.json, tb/).")
 def command(arch, data, epochs, batch_size, lr, width, amp, seed, nproc, threads, device, resume, force, stop_after, out):
     """Train ARCH on DATA into a run folder that `edgecompile build RUN/` takes directly."""

@@ -69,6 +69,8 @@ def load(source: str, weights: str | None = None, input_shapes: dict | None = No
         from edgecompile.frontends.run_folder import load as load_run
 
         return load_run(path, weights, input_shapes or {})
+    if not path.is_file():  # a device (/dev/zero), a FIFO or a socket would be read forever
+        raise ModelLoadError(f"Model '{source}' is not a regular file or folder.")
     key = _LOADERS.get(path.suffix.lower())
     if key is None:
         raise ModelLoadError(

@@ -9,57 +9,52 @@ outputs_as_nchw, whose transposes cancel against the ones tf2onnx adds around co
 """
 from __future__ import annotations
 
-import tempfile
+import json
+import sys
 from pathlib import Path
 
 from edgecompile.core.graph import CHANNELS_LAST_KEY
 from edgecompile.errors import MissingExtraError, ModelLoadError, UsageError
 from edgecompile.frontends import LoadedModel, sha256_bytes
+from edgecompile.frontends.tflite_child import OPSET
 
-OPSET = 17
-
-
-def boundary_4d(data: bytes) -> tuple[list[str], list[str]]:
-    """Names of the 4-D inputs and outputs of the main subgraph (TFLite tensors are NHWC)."""
-    try:
-        from ai_edge_litert import schema_py_generated as schema
-    except ImportError:
-        from tensorflow.lite.python import schema_py_generated as schema
-    m = schema.ModelT.InitFromPackedBuf(bytearray(data), 0)
-    sg = m.subgraphs[0]
-
-    def four_d(ids):
-        return [sg.tensors[i].name.decode() for i in (ids if ids is not None else [])
-                if sg.tensors[i].shape is not None and len(sg.tensors[i].shape) == 4]
-
-    return four_d(sg.inputs), four_d(sg.outputs)
+IMPORT_TIMEOUT_S = 600
+MAX_TFLITE_BYTES = 2 << 30  # flatbuffers address 32-bit offsets; a bigger file cannot be a .tflite
 
 
 def load(path: Path, weights: str | None, input_shapes: dict, nchw: bool = False) -> LoadedModel:
+    """Import in a child process: tf2onnx and the flatbuffer reader run native code and trust the file,
+    so a damaged or hostile .tflite can crash or hang them; the child's crash or timeout is an error here."""
     if weights:
         raise UsageError("--weights goes with 'file.py:Class' sources; a .tflite file carries its weights.")
+    if path.stat().st_size > MAX_TFLITE_BYTES:
+        raise ModelLoadError(f"'{path}' is {path.stat().st_size} bytes: larger than any TFLite flatbuffer can be.")
     data = path.read_bytes()
     if len(data) < 8 or data[4:8] != b"TFL3":
         raise ModelLoadError(f"'{path}' is not a TFLite flatbuffer (no TFL3 identifier).")
-    from edgecompile.core.quiet import quiet
-
-    try:
-        with quiet():  # importing TensorFlow prints CUDA and oneDNN notices
-            from tf2onnx import convert
-    except ImportError as e:
-        raise MissingExtraError("tflite frontend", "tflite", str(e)) from e
     import onnx
 
-    ins, outs = boundary_4d(data)
-    with tempfile.TemporaryDirectory() as tmp:
+    from edgecompile.errors import ToolError
+    from edgecompile.frontends.tflite_child import EXIT_MISSING, EXIT_REFUSED
+    from edgecompile.staging import scratch_dir
+    from edgecompile.tools import run as run_tool
+
+    with scratch_dir("tflite-import") as tmp:
         out = Path(tmp) / "model.onnx"
+        cmd = [sys.executable, "-m", "edgecompile.frontends.tflite_child", str(path), str(out), "1" if nchw else "0"]
         try:
-            with quiet():  # tf2onnx logs every rewrite, and runs TF's deprecated interpreter
-                convert.from_tflite(str(path), opset=OPSET, output_path=str(out),
-                                    inputs_as_nchw=(ins or None) if nchw else None,
-                                    outputs_as_nchw=(outs or None) if nchw else None)
-        except Exception as e:
-            raise ModelLoadError(f"tf2onnx could not convert '{path}': {str(e).splitlines()[0]}") from e
+            proc = run_tool(cmd, f"Importing '{path}' with tf2onnx", IMPORT_TIMEOUT_S)
+        except ToolError as e:
+            raise ModelLoadError(f"'{path}' could not be imported: {e}") from None
+        last = (proc.stdout.strip().splitlines() or ["{}"])[-1]
+        if proc.returncode == EXIT_MISSING:
+            raise MissingExtraError("tflite frontend", "tflite", last)
+        if proc.returncode == EXIT_REFUSED:
+            raise ModelLoadError(last)
+        if proc.returncode != 0 or not out.is_file():
+            tail = " | ".join((proc.stderr or proc.stdout).strip().splitlines()[-2:])[-400:]
+            raise ModelLoadError(f"Importing '{path}' failed (exit {proc.returncode}): {tail}")
+        ins, outs = json.loads(last)
         model = onnx.load(str(out))
     model.producer_name, model.producer_version = "edgecompile (tf2onnx)", ""  # stable bytes
     if nchw:

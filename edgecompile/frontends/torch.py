@@ -72,12 +72,20 @@ def _read_state_dict(weights: str):
     if not path.is_file():
         raise ModelLoadError(f"Weights file '{weights}' does not exist.")
     try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns before raising; the error below says it once
+            warnings.simplefilter("ignore")
+            ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:
-        raise ModelLoadError(f"'{weights}' is not a PyTorch checkpoint torch.load can read safely: {e}") from e
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+        raise ModelLoadError(f"'{weights}' is not a PyTorch checkpoint torch.load can read safely "
+                             f"(weights only, no pickled code): {first}") from None
     for key in ("state_dict", "model_state_dict", "model"):
         if isinstance(ckpt, dict) and isinstance(ckpt.get(key), dict):
-            return ckpt[key]
+            ckpt = ckpt[key]
+            break
+    if not isinstance(ckpt, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in ckpt.items()):
+        raise ModelLoadError(f"'{weights}' holds a {type(ckpt).__name__}, not a state dict (parameter names -> "
+                             f"tensors), nor a checkpoint with one under 'state_dict', 'model_state_dict' or 'model'.")
     return ckpt
 
 
@@ -92,21 +100,24 @@ def load_python(path: Path, attr: str, weights: str | None, input_shapes: dict) 
     sys.path.insert(0, str(path.parent.resolve()))
     try:
         spec.loader.exec_module(module_obj)
-    except Exception as e:
-        raise ModelLoadError(f"Importing '{path}' failed: {type(e).__name__}: {e}") from e
+    except (Exception, SystemExit) as e:  # the user's file runs here; sys.exit() in it is no success either
+        raise ModelLoadError(f"Importing '{path}' failed: {type(e).__name__}: {str(e)[:300]}") from None
     finally:
         sys.path.pop(0)
     factory = getattr(module_obj, attr, None)
     if factory is None or not callable(factory):
         raise ModelLoadError(f"'{path}' has no class or function named '{attr}'.")
-    net = factory()
+    try:
+        net = factory()
+    except (Exception, SystemExit) as e:
+        raise ModelLoadError(f"'{path}:{attr}()' raised {type(e).__name__}: {str(e)[:300]}") from None
     if not isinstance(net, torch.nn.Module):
         raise ModelLoadError(f"'{path}:{attr}()' returned {type(net).__name__}, not a torch.nn.Module.")
     notes, chunks = [], [path.read_bytes()]
     if weights:
         try:
             net.load_state_dict(_read_state_dict(weights))
-        except RuntimeError as e:
+        except (RuntimeError, TypeError, ValueError) as e:
             raise ModelLoadError(f"Weights '{weights}' do not fit '{attr}': {str(e).splitlines()[0]}") from e
         chunks.append(Path(weights).read_bytes())
     else:
@@ -118,8 +129,14 @@ def load_python(path: Path, attr: str, weights: str | None, input_shapes: dict) 
 def load_torchscript(path: Path, weights: str | None, input_shapes: dict) -> LoadedModel:
     import torch
 
+    from edgecompile.frontends.torch_archive import pt_kind
+
     if weights:
         raise UsageError("--weights goes with 'file.py:Class' sources; a TorchScript file carries its weights.")
+    if pt_kind(path) == "state-dict":
+        raise ModelLoadError(f"'{path}' holds weights only (a torch.save()d state dict), not a TorchScript model. "
+                             f"Name the model's code and pass the file as weights: "
+                             f"edgecompile build net.py:ClassName --weights {path} ...")
     try:
         net = torch.jit.load(str(path), map_location="cpu")
     except Exception as e:
@@ -147,14 +164,12 @@ def _as_module(ep):
 
 
 def load_exported_program(path: Path, weights: str | None, input_shapes: dict) -> LoadedModel:
-    import torch
+    from edgecompile.frontends.torch_archive import safe_export_load
 
     if weights:
         raise UsageError("--weights goes with 'file.py:Class' sources; a .pt2 file carries its weights.")
-    try:
-        ep = torch.export.load(str(path))
-    except Exception as e:
-        raise ModelLoadError(f"'{path}' is not an ExportedProgram torch.export.load can read: {str(e).splitlines()[0]}") from e
+
+    ep = safe_export_load(path)
     notes = []
     if input_shapes:
         example = _example(_shape_for(input_shapes, None, f"'{path}'"))

@@ -15,7 +15,7 @@ def run(model, ctx):
             consumers[i] = consumers.get(i, 0) + 1
     graph_outputs = {o.name for o in graph.output}
     producer = {o: n for n in graph.node for o in n.output}
-    folded = 0
+    folded, gone = 0, set()
     for bn in list(graph.node):
         if bn.op_type != "BatchNormalization" or len([o for o in bn.output if o]) != 1:
             continue
@@ -37,9 +37,12 @@ def run(model, ctx):
         del conv.input[1:]
         conv.input.extend([wname, bname])
         conv.output[0] = bn.output[0]
-        graph.node.remove(bn)
+        gone.add(id(bn))
         folded += 1
-    if folded:  # drop initializers nothing reads any more
+    if folded:  # drop the folded BatchNorms (one rebuild: remove() per node would be quadratic) and
+        kept = [n for n in graph.node if id(n) not in gone]  # initializers nothing reads any more
+        del graph.node[:]
+        graph.node.extend(kept)
         used = {i for n in graph.node for i in n.input} | graph_outputs
         keep = [t for t in graph.initializer if t.name in used]
         del graph.initializer[:]

@@ -1,5 +1,12 @@
-"""Constant folding and graph simplification with onnxslim (dead nodes, shape subgraphs, fusions)."""
+"""Constant folding and graph simplification with onnxslim (dead nodes, shape subgraphs, fusions).
+
+onnxslim costs a few milliseconds per node (graph-surgeon copies, repeated toposorts), minutes for a
+100k-node graph; above SLIM_MAX_NODES, far beyond real edge models, edgecompile's own linear folder
+(constant nodes evaluated once, dead nodes dropped) stands in and a note says so.
+"""
 from __future__ import annotations
+
+SLIM_MAX_NODES = 5000
 
 
 def _signature(model) -> tuple:
@@ -7,10 +14,17 @@ def _signature(model) -> tuple:
 
 
 def run(model, ctx):
-    import onnxslim
-
     before = _signature(model)
-    slim = onnxslim.slim(model, no_shape_infer=False, skip_fusion_patterns=None)
+    if before[0] > SLIM_MAX_NODES:
+        from edgecompile.passes.linear_fold import fold
+
+        ctx.notes.append(f"the graph has {before[0]} nodes: constants folded with edgecompile's linear folder "
+                         f"instead of onnxslim (which is slow past {SLIM_MAX_NODES} nodes)")
+        slim = fold(model)
+    else:
+        import onnxslim
+
+        slim = onnxslim.slim(model, no_shape_infer=False, skip_fusion_patterns=None)
     after = _signature(slim)
     changed = before != after
     detail = f"{before[0]} -> {after[0]} nodes" if changed else ""

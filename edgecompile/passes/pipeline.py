@@ -13,6 +13,7 @@ from edgecompile.core.parity import within
 
 PASSES = ("upgrade_opset", "fix_shapes", "remove_identity", "fold_weight_dequantize", "fold_batchnorm",
           "fold_constants", "check_and_infer")
+SHAPE_ONLY = ("check_and_infer",)  # passes that only annotate shapes: nothing numeric to re-check
 PARITY_ATOL = 1e-5  # normalized vs original graph; see verify.within for the scale rule
 
 
@@ -37,6 +38,9 @@ def _run(model_bytes: bytes, feeds):
 
 def normalize(model, input_shapes: dict | None = None, check: bool = True) -> Normalized:
     """Run every pass, then check the result against the original on seeded inputs."""
+    from edgecompile.passes import sanity
+
+    sanity.before(model)
     ctx = PassContext(input_shapes=dict(input_shapes or {}))
     original = model.SerializeToString()
     results = []
@@ -49,8 +53,9 @@ def normalize(model, input_shapes: dict | None = None, check: bool = True) -> No
                 raise
             raise ModelLoadError(f"Normalization pass '{name}' failed on this model: {str(e).splitlines()[0]}") from e
         results.append(PassResult(name, changed, detail))
+    sanity.after(model)
     out = Normalized(model, results, ctx.notes)
-    if check:
+    if check and any(r.changed for r in results if r.name not in SHAPE_ONLY):
         from edgecompile.frontends.onnx import parse
 
         fixed_original = parse(original, "original")  # shapes fixed the same way for feeding
@@ -65,8 +70,14 @@ def normalize(model, input_shapes: dict | None = None, check: bool = True) -> No
             return out
         after = _run(model.SerializeToString(), feeds)
         pairs = [(a.astype(np.float64), b.astype(np.float64)) for ra, rb in zip(before, after) for a, b in zip(ra, rb)]
-        err = max(float(np.max(np.abs(a - b), initial=0.0)) for a, b in pairs)
-        mag = max(float(np.max(np.abs(a), initial=0.0)) for a, _ in pairs)
+        if not all(np.isfinite(a).all() for a, _ in pairs):
+            bad = sanity.nonfinite_weights(model)
+            why = f"its weights hold NaN or Inf ({', '.join(bad[:5])})" if bad else "it overflows or divides by zero"
+            raise ModelLoadError(f"The model's outputs are not finite (NaN or Inf) on ordinary inputs: {why}. "
+                                 f"A model with non-finite outputs cannot be verified or deployed.")
+        with np.errstate(all="ignore"):
+            err = max(float(np.max(np.abs(a - b), initial=0.0)) for a, b in pairs)
+            mag = max(float(np.max(np.abs(a), initial=0.0)) for a, _ in pairs)
         if not within(err, mag, PARITY_ATOL):
             raise ModelLoadError(f"Normalization changed the model's outputs by {err:.3g} (> {PARITY_ATOL}); "
                                  f"passes that changed it: {[r.name for r in results if r.changed]}.")

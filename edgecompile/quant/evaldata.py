@@ -57,15 +57,14 @@ def load_eval(src: str, inputs: list[TensorSpec]) -> EvalSet:
         from edgecompile.datasets import digits_split
 
         x, y = digits_split("test")
-        return EvalSet("digits (test split)", _from_arrays({"x": x}, inputs, "digits"), y)
+        return EvalSet("digits (test split)", list(_from_arrays({"x": x}, inputs, "digits")), y)
     path = Path(src) if base is None or Path(src).is_absolute() else base / src
     if path.is_dir():
         return _folder(path, inputs, preprocess)
     if path.suffix == ".npz" and path.is_file():
-        try:
-            z = dict(np.load(path, allow_pickle=False))
-        except Exception as e:
-            raise CalibrationError(f"Evaluation file '{path}' is not a readable .npz: {e}") from e
+        from edgecompile.quant.arrays import read_arrays
+
+        z = read_arrays(path, f"Evaluation file '{path}'")
         if "y" in z:
             y = np.asarray(z.pop("y"))
             if not np.issubdtype(y.dtype, np.integer) or y.ndim != 1:

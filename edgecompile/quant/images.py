@@ -1,6 +1,8 @@
 """Image folders -> model-ready arrays, through an explicit preprocessing spec."""
 from __future__ import annotations
 
+import math
+import warnings
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -8,6 +10,7 @@ import numpy as np
 
 from edgecompile.core.tensor import TensorSpec
 from edgecompile.errors import CalibrationError
+from edgecompile.limits import MAX_IMAGE_SIDE
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
 
@@ -36,6 +39,7 @@ class Preprocess:
             if k in d and d[k] is not None:
                 v = d[k]
                 d[k] = tuple(v) if isinstance(v, (list, tuple)) else (v, v) if k in ("resize", "crop") else (v,)
+        _check_numbers(d, label)
         if d.get("layout") not in (None, "NCHW", "NHWC"):
             raise CalibrationError(f"{label}: layout must be NCHW or NHWC, got {d['layout']!r}.")
         if d.get("channels") not in (None, "RGB", "BGR", "L"):
@@ -44,6 +48,35 @@ class Preprocess:
 
     def to_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def _number(v) -> bool:
+    return type(v) in (int, float) and math.isfinite(v)
+
+
+def _check_numbers(d: dict, label: str) -> None:
+    """Types and ranges of the numeric keys, so a bad spec fails here, not deep inside numpy or PIL."""
+    for k in ("resize", "crop"):
+        v = d.get(k)
+        if v is not None and (len(v) != 2 or not all(type(x) is int and 1 <= x <= MAX_IMAGE_SIDE for x in v)):
+            raise CalibrationError(f"{label}: {k} must be [height, width] of integers from 1 to {MAX_IMAGE_SIDE}, "
+                                   f"got {list(v)!r}.")
+    for k in ("mean", "std"):
+        v = d.get(k)
+        if v is not None and (not 1 <= len(v) <= 4 or not all(_number(x) for x in v)):
+            raise CalibrationError(f"{label}: {k} must be 1 to 4 finite numbers (one per channel), got {list(v)!r}.")
+    if d.get("std") is not None and any(x == 0 for x in d["std"]):
+        raise CalibrationError(f"{label}: std must not be 0, got {list(d['std'])!r}.")
+    if "scale" in d and not (_number(d["scale"]) and d["scale"] != 0):
+        raise CalibrationError(f"{label}: scale must be a finite non-zero number, got {d['scale']!r}.")
+    if d.get("dtype") is not None:
+        try:
+            ok = isinstance(d["dtype"], str) and np.dtype(d["dtype"]).kind in "iuf"
+        except TypeError:
+            ok = False
+        if not ok:
+            raise CalibrationError(f"{label}: dtype must name a numeric type such as 'float32' or 'int8', "
+                                   f"got {d['dtype']!r}.")
 
 
 def guess_layout(shape: tuple[int, ...]) -> str:
@@ -70,7 +103,8 @@ def load_image(path: Path, spec: TensorSpec, pre: Preprocess) -> np.ndarray:
     if (channels == "L") != (c == 1):
         raise CalibrationError(f"{path}: preprocessing asks for {channels} but input '{spec.name}' has {c} channels.")
     try:
-        with Image.open(path) as im:
+        with warnings.catch_warnings(), Image.open(path) as im:
+            warnings.simplefilter("error", Image.DecompressionBombWarning)  # a pixel bomb fails, quietly
             im = im.convert("L" if channels == "L" else "RGB")
             rh, rw = pre.resize or (pre.crop and (h, w)) or (h, w)
             im = im.resize((rw, rh), Image.BILINEAR)
@@ -88,6 +122,10 @@ def load_image(path: Path, spec: TensorSpec, pre: Preprocess) -> np.ndarray:
     if x.shape[:2] != (h, w):
         raise CalibrationError(f"{path}: after preprocessing the image is {x.shape[0]}x{x.shape[1]}; "
                                f"input '{spec.name}' expects {h}x{w}. Fix resize/crop in the preprocessing spec.")
+    for k in ("mean", "std"):
+        if len(getattr(pre, k)) not in (1, x.shape[2]):
+            raise CalibrationError(f"{path}: preprocessing {k} has {len(getattr(pre, k))} values; input "
+                                   f"'{spec.name}' has {x.shape[2]} channels (give 1 value or {x.shape[2]}).")
     x = (x * pre.scale - np.asarray(pre.mean, np.float32)) / np.asarray(pre.std, np.float32)
     x = x.transpose(2, 0, 1) if layout == "NCHW" else x
     dtype = np.dtype(pre.dtype or spec.dtype)

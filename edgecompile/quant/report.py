@@ -104,10 +104,10 @@ def artifact_report(path, model_src: str | None = None, calib: str | None = None
     if not q:
         raise ArtifactError(f"{path} is a {art.precision} artifact without a 'quantization' block: "
                             f"quant-report reads int8 artifacts built by edgecompile's range table.")
-    if not q.get("flavor"):
+    if isinstance(q, dict) and not q.get("flavor"):
         raise ArtifactError(f"{path}: this {art.backend} artifact's int8 numbers come from its own converter, not "
                             f"from edgecompile's range table, so there is no QDQ graph of it to compare layer by layer.")
-    rt = q["range_table"]
+    rt = _range_table_block(q, path)
     model = _model(rt["model_sha256"], model_src)
     feeds = load_cached_samples(rt["data_sha256"])
     if calib or feeds is None:
@@ -119,20 +119,41 @@ def artifact_report(path, model_src: str | None = None, calib: str | None = None
 
         feeds, _ = load_samples(calib, io_specs(model)[0], samples)
     tpath = cache_dir() / "ranges" / f"{rt['key']}.json"
-    if tpath.is_file():
-        table = RangeTable.from_json(json.loads(tpath.read_text()))
-    else:
+    try:
+        table = RangeTable.from_json(json.loads(tpath.read_text())) if tpath.is_file() else None
+    except (ValueError, RecursionError):
+        table = None  # a damaged cache entry: recompute it
+    if table is None:
         from edgecompile.quant.sources import data_sha256
 
         table, _ = calibrate(model, feeds, data_sha256(feeds), rt["method"])
     table = table.with_float(q.get("keep_float", ()))
-    flavor = Flavor.from_json(q["flavor"])
+    try:
+        flavor = Flavor.from_json(q["flavor"])
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise ArtifactError(f"{path}: the manifest's quantization flavor is damaged ({type(e).__name__}: {e}).") from None
     rows = layer_sqnr(model, table, flavor, feeds[:samples])
     return {"artifact": str(path), "target": art.target, "backend": art.backend, "flavor": flavor.name,
             "method": table.method, "samples": min(len(feeds), samples), "keep_float": sorted(table.keep_float),
             "compared": (f"float fp32 graph vs its {flavor.name} QDQ graph in ONNX Runtime (the same numbers for every "
                          f"artifact of this range table and flavor); layers after their fused Relu/Clip"),
             "layers": rows}
+
+
+def _range_table_block(q, path) -> dict:
+    """The manifest's quantization block, checked: its hashes name cache files, so they must be hashes."""
+    import re
+
+    from edgecompile.errors import ArtifactError
+
+    rt = q.get("range_table") if isinstance(q, dict) else None
+    hexes = ("model_sha256", "data_sha256", "key")
+    if (not isinstance(rt, dict) or not all(isinstance(rt.get(k), str) and re.fullmatch(r"[0-9a-f]{64}", rt[k])
+                                            for k in hexes)
+            or not isinstance(rt.get("method"), str) or not isinstance(q.get("keep_float", []), list)):
+        raise ArtifactError(f"{path}: the manifest's 'quantization' block is damaged (it needs range_table "
+                            f"{{model_sha256, data_sha256, key (sha256 hex), method}} and keep_float).")
+    return rt
 
 
 def _model(sha: str, model_src: str | None):
@@ -153,4 +174,6 @@ def _model(sha: str, model_src: str | None):
     p = cached_model_path(sha)
     if not p.is_file():
         raise ArtifactError(f"The artifact's fp32 graph is not in the cache ({p}); pass --model (the source model).")
-    return onnx.load(str(p))
+    from edgecompile.frontends.onnx import parse
+
+    return parse(p.read_bytes(), str(p))

@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import contextlib
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from edgecompile.core.cache import cache_dir
 from edgecompile.errors import UsageError
 
 REPORT_SAMPLES = 64  # calibration samples kept beside the table for `quant-report`
-
-
-def cache_dir() -> Path:
-    root = os.environ.get("EDGECOMPILE_CACHE")
-    return Path(root) if root else Path.home() / ".cache" / "edgecompile"
 
 
 def model_sha256(model) -> str:
@@ -61,15 +59,28 @@ class RangeTable:
 
     @classmethod
     def from_json(cls, d: dict) -> "RangeTable":
-        return cls(d["method"], {k: (float(v[0]), float(v[1])) for k, v in d["ranges"].items()},
-                   d["model_sha256"], d["data_sha256"], int(d["samples"]), frozenset(d.get("keep_float", ())))
+        """ValueError for anything that is not a table edgecompile wrote (a damaged cache file)."""
+        try:
+            t = cls(str(d["method"]), {str(k): (float(v[0]), float(v[1])) for k, v in d["ranges"].items()},
+                    str(d["model_sha256"]), str(d["data_sha256"]), int(d["samples"]),
+                    frozenset(map(str, d.get("keep_float", ()))))
+        except (KeyError, TypeError, IndexError, AttributeError, ValueError) as e:
+            raise ValueError(f"not a range table: {type(e).__name__}: {e}") from None
+        if not all(math.isfinite(lo) and math.isfinite(hi) and lo <= hi for lo, hi in t.ranges.values()):
+            raise ValueError("not a range table: ranges that are not finite or ordered")
+        return t
 
 
 def _atomic_write(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Best effort: a cache that cannot be written (read-only, full, not a folder) only costs a recompute."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    write(tmp)
-    os.replace(tmp, path)  # concurrent builds may race; the last identical write wins
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(tmp)
+        os.replace(tmp, path)  # concurrent builds may race; the last identical write wins
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
 
 
 def cached_model_path(model_sha: str) -> Path:
@@ -84,10 +95,13 @@ def load_cached_samples(data_sha: str) -> list[dict[str, np.ndarray]] | None:
     p = cached_samples_path(data_sha)
     if not p.is_file():
         return None
-    with np.load(p, allow_pickle=False) as z:
-        names = [str(n) for n in z["__names__"]]
-        n = len(z[names[0]]) if names else 0
-        return [{k: z[k][i] for k in names} for i in range(n)]
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            names = [str(n) for n in z["__names__"]]
+            n = len(z[names[0]]) if names else 0
+            return [{k: z[k][i] for k in names} for i in range(n)]
+    except Exception:  # a damaged cache entry: as if it were not there
+        return None
 
 
 def calibrate(model, feeds: list[dict[str, np.ndarray]], data_sha: str, method: str = "minmax",
@@ -103,9 +117,11 @@ def calibrate(model, feeds: list[dict[str, np.ndarray]], data_sha: str, method: 
     tpath = root / "ranges" / f"{table_key(msha, data_sha, method)}.json"
     if use_cache and tpath.is_file():
         try:
-            return RangeTable.from_json(json.loads(tpath.read_text())), True
-        except (ValueError, KeyError):
-            pass  # a damaged cache entry is recomputed
+            table = RangeTable.from_json(json.loads(tpath.read_text()))
+            if (table.model_sha256, table.data_sha256, table.method) == (msha, data_sha, method):
+                return table, True
+        except (ValueError, RecursionError, OSError):
+            pass  # a damaged cache entry is recomputed (and rewritten below)
     spath = root / "stats" / f"{msha}-{data_sha}.npz"
     stats = None
     if use_cache and spath.is_file():

@@ -23,6 +23,8 @@ HOLDOUT = 0.2  # test fraction for sources that do not bring their own test spli
 SHUFFLE_BUFFER = 2000  # samples held when shuffling a shard stream
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".pgm", ".ppm", ".webp"}
 BUILTIN = ("digits", "digits-shifted")
+MAX_CLASSES = 100_000  # labels are class indices; a label past this is damaged data, not a class
+MIN_SIDE = 4  # smallest image side the model zoo's convolutions and pooling accept
 
 
 @dataclass
@@ -118,33 +120,52 @@ def _digits(spec: str) -> Data:
 
 
 def _as_nchw(x: np.ndarray, label: str) -> tuple[np.ndarray, dict]:
+    if x.dtype.kind not in "iuf":
+        raise UsageError(f"{label}: x must hold numbers; it holds {x.dtype}.")
     if x.ndim == 3:
         x = x[:, None]
     if x.ndim != 4:
         raise UsageError(f"{label}: x must be N x C x H x W (or N x H x W); it is shaped {x.shape}.")
     scale = 1 / 255 if x.dtype == np.uint8 else 1.0
-    return (x.astype(np.float32) * scale), {"layout": "NCHW", "scale": scale, "mean": 0.0, "std": 1.0}
+    x = x.astype(np.float32) * scale
+    check_samples(x, label)
+    return x, {"layout": "NCHW", "scale": scale, "mean": 0.0, "std": 1.0}
+
+
+def _labels(z: dict, key: str, label: str) -> np.ndarray:
+    y = np.asarray(z[key])
+    if y.dtype.kind not in "iu" and not (y.dtype.kind == "f" and np.isfinite(y).all() and (y == np.round(y)).all()):
+        raise UsageError(f"{label}: '{key}' must hold integer class labels; it holds {y.dtype}.")
+    y = y.astype(np.int64).reshape(-1)
+    check_labels(y, label)
+    return y
 
 
 def _npz(path: Path) -> Data:
-    try:
-        z = np.load(path, allow_pickle=False)
-    except Exception as e:
-        raise UsageError(f"--data '{path}' is not a readable .npz file: {e}") from e
+    from edgecompile.quant.arrays import read_arrays
+
+    label = f"--data '{path}'"
+    z = read_arrays(path, label, error=UsageError)
     if "x" not in z or "y" not in z:
-        raise UsageError(f"--data '{path}' must hold arrays 'x' and 'y'; it has {', '.join(z.files) or 'none'}.")
+        raise UsageError(f"{label} must hold arrays 'x' and 'y'; it has {', '.join(sorted(z)) or 'none'}.")
     x, prep = _as_nchw(z["x"], str(path))
-    y = z["y"].astype(np.int64).reshape(-1)
+    y = _labels(z, "y", label)
     if len(x) != len(y):
-        raise UsageError(f"--data '{path}': {len(x)} samples in x but {len(y)} labels in y.")
+        raise UsageError(f"{label}: {len(x)} samples in x but {len(y)} labels in y.")
     if "x_test" in z and "y_test" in z:
-        xte, yte = _as_nchw(z["x_test"], str(path))[0], z["y_test"].astype(np.int64).reshape(-1)
+        xte, yte = _as_nchw(z["x_test"], str(path))[0], _labels(z, "y_test", label)
         xtr, ytr = x, y
+        if len(xte) != len(yte):
+            raise UsageError(f"{label}: {len(xte)} samples in x_test but {len(yte)} labels in y_test.")
     else:
         tr, te = _holdout(len(x))
         xtr, ytr, xte, yte = x[tr], y[tr], x[te], y[te]
+    if len(xtr) < 1 or len(xte) < 1:
+        raise UsageError(f"{label} holds {len(x)} samples: too few for a training and a test split (need 2 or more).")
     n_cls = int(max(ytr.max(), yte.max())) + 1
     classes = [str(c) for c in z["classes"]] if "classes" in z else [str(i) for i in range(n_cls)]
+    if len(classes) < n_cls:
+        raise UsageError(f"{label}: 'classes' names {len(classes)} classes but the labels go up to {n_cls - 1}.")
     return Data(str(path), tuple(xtr.shape[1:]), classes, prep, len(xtr), xte, yte, xtr, ytr)
 
 
@@ -178,21 +199,44 @@ def expand_shards(pattern: str) -> list[str]:
     if len(found) < len(names):
         missing = next(n for n in names if not Path(n).is_file())
         raise UsageError(f"Shard pattern '{pattern}' names {len(names)} shards but '{missing}' does not exist.")
-    return found
+    # absolute paths only: webdataset runs a name like 'pipe:cmd' as a shell command and fetches 'http:...';
+    # a shard is a local file, whatever its name says
+    return [str(Path(n).resolve()) for n in found]
 
 
 def _decode(sample: dict) -> tuple[np.ndarray, int]:
     """A shard sample -> (C x H x W float32, label). 'npy' holds preprocessed data; images are scaled to [0, 1]."""
+    key = sample.get("__key__")
+    if "cls" not in sample:
+        raise UsageError(f"Shard sample '{key}' has no 'cls' (label) entry (keys: {sorted(sample)}).")
     label = int(sample["cls"].decode() if isinstance(sample["cls"], bytes) else sample["cls"])
+    check_labels(np.array([label]), f"Shard sample '{key}'")
     if "npy" in sample:
-        return np.load(io.BytesIO(sample["npy"])).astype(np.float32), label
-    for key in ("png", "jpg", "jpeg"):
-        if key in sample:
-            from PIL import Image
+        x = np.load(io.BytesIO(sample["npy"]), allow_pickle=False).astype(np.float32)
+    else:
+        img = next((sample[k] for k in ("png", "jpg", "jpeg") if k in sample), None)
+        if img is None:
+            raise UsageError(f"Shard sample '{key}' has no 'npy' or image entry (keys: {sorted(sample)}).")
+        from PIL import Image
 
-            img = np.asarray(Image.open(io.BytesIO(sample[key])), np.float32) / 255
-            return (img[None] if img.ndim == 2 else img.transpose(2, 0, 1)), label
-    raise UsageError(f"Shard sample '{sample.get('__key__')}' has no 'npy' or image entry (keys: {sorted(sample)}).")
+        x = np.asarray(Image.open(io.BytesIO(img)), np.float32) / 255
+        x = x[None] if x.ndim == 2 else x.transpose(2, 0, 1)
+    check_samples(x[None], f"Shard sample '{key}'")
+    return x, label
+
+
+def check_labels(y: np.ndarray, label: str) -> None:
+    if len(y) and (y.min() < 0 or y.max() >= MAX_CLASSES):
+        raise UsageError(f"{label}: class labels must be integers from 0 to {MAX_CLASSES - 1}; found "
+                         f"{int(y.min())}..{int(y.max())}.")
+
+
+def check_samples(x: np.ndarray, label: str) -> None:
+    if x.ndim != 4 or min(x.shape[2:]) < MIN_SIDE:
+        raise UsageError(f"{label}: samples must be C x H x W images of at least {MIN_SIDE}x{MIN_SIDE}; "
+                         f"got {tuple(x.shape[1:])}.")
+    if not np.isfinite(x).all():
+        raise UsageError(f"{label}: the samples hold NaN or Inf values; training on them cannot converge.")
 
 
 def _split_of(key: str) -> str:
@@ -225,7 +269,12 @@ def _shuffled(stream, rng: random.Random):
 def _shards(pattern: str) -> Data:
     shards = expand_shards(pattern)
     meta_file = Path(shards[0]).parent / "dataset.json"
-    meta = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
+    try:
+        meta = json.loads(meta_file.read_text()) if meta_file.is_file() else {}
+    except (ValueError, RecursionError) as e:
+        raise UsageError(f"{meta_file} is not valid JSON: {str(e)[:200]}") from None
+    if not isinstance(meta, dict):
+        raise UsageError(f"{meta_file} must hold a JSON object.")
     try:
         test = list(_stream(shards, "test"))
         n_train, labels, shape = 0, set(), None
@@ -238,6 +287,9 @@ def _shards(pattern: str) -> Data:
         raise UsageError(f"Shards '{pattern}' hold {n_train} training and {len(test)} test samples; need both.")
     labels |= {y for _, y in test}
     classes = meta.get("classes") or [str(i) for i in range(max(labels) + 1)]
+    if not isinstance(classes, list) or len(classes) <= max(labels):
+        raise UsageError(f"Shards '{pattern}': dataset.json names {len(classes) if isinstance(classes, list) else 0} "
+                         f"classes but the labels go up to {max(labels)}.")
     prep = meta.get("preprocessing") or {"layout": "NCHW", "scale": 1.0, "mean": 0.0, "std": 1.0}
     return Data(pattern, tuple(shape), classes, prep, n_train, np.stack([x for x, _ in test]),
                 np.array([y for _, y in test], np.int64), shards=shards)

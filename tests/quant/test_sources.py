@@ -118,3 +118,11 @@ def test_module_function_source(tmp_path, monkeypatch):
 def test_shipped_digits_manifest():
     feeds, info = load_samples("calibration/digits.toml", [TensorSpec("input", (1, 1, 8, 8), "float32", "NCHW")])
     assert len(feeds) == 200 and info["manifest"] == "digits" and len(info["manifest_sha256"]) == 64
+
+
+def test_digits_says_what_it_fits():
+    from edgecompile.errors import CalibrationError
+    from edgecompile.quant.sources import load_samples
+
+    with pytest.raises(CalibrationError, match=r"8x8 grey images .* not this one \(input 1x3x32x32\)"):
+        load_samples("digits", [TensorSpec("input", (1, 3, 32, 32), "float32", "NCHW")], None)

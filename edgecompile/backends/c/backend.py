@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import subprocess
 
 from edgecompile.backends.base import (HOST, SSH, Backend, BackendInfo, BenchRunner, CompileContext, CompileResult,
                                        InspectSection, Option, SupportReport, TensorSpec, Tolerance, UnsupportedNode,
@@ -43,7 +42,9 @@ def _gcc_version() -> str | None:
     cc = compiler()
     if cc is None:
         return None
-    out = subprocess.run([cc, "-dumpfullversion", "-dumpversion"], capture_output=True, text=True)
+    from edgecompile.tools import run as run_tool
+
+    out = run_tool([cc, "-dumpfullversion", "-dumpversion"], "The C compiler", 60)
     return f"{shutil.os.path.basename(cc)} {out.stdout.strip()}"
 
 
@@ -152,8 +153,8 @@ class CBackend(Backend):
         if ctx.precision not in self.info.precisions:
             raise UsageError(f"c has no precision '{ctx.precision}' (choose {', '.join(self.info.precisions)}).")
         prefix = ctx.options.get("c_prefix", "model")
-        if not prefix.isidentifier():
-            raise UsageError(f"--c-prefix '{prefix}' is not a C identifier.")
+        if not (prefix.isascii() and prefix.isidentifier()):  # isidentifier alone admits non-ASCII names gcc rejects
+            raise UsageError(f"--c-prefix '{prefix}' is not a C identifier (ASCII letters, digits and '_').")
         model = self.graph_for(ctx)
         g, io_quant = lower.lower(model)
         g, p = _plan(g, ctx.options)

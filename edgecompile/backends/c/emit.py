@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from edgecompile.backends.c.ir import CTYPE
-from edgecompile.backends.c.kernel_table import TABLE
+from edgecompile.backends.c.kernel_table import FOLDER, MVE, TABLE
 from edgecompile.backends.c.ops import emitter
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -57,8 +57,13 @@ class Emitter:
         if own is not None:
             self.own[key + variant] = own
         v = self.own.get(key + variant) or (k.variants[variant] if k.variants else None)
-        guard = k.guard or guard
-        for dep in k.needs + (v.needs if v else ()):
+        guard = k.guard if guard in (None, k.guard) else (guard if k.guard is None else f"({k.guard}) && ({guard})")
+        mve = k.mve and key + variant not in self.own  # a pasting of its own (a fused Add) has no Helium form
+        dsp = (f"!({MVE})" if guard is None else f"({guard}) && !({MVE})") if mve else guard  # Helium replaces DSP
+        # a variant's needs belong to the kernels that requantize: one that only follows others leaves them to them
+        for dep in k.needs + (v.needs if v and not k.follows else ()):
+            self.use(dep, "", dsp)
+        for dep in k.mve_needs if mve else ():
             self.use(dep, "", guard)
         for dep in k.follows:
             self.use(dep, variant, guard)
@@ -76,7 +81,7 @@ class Emitter:
         names.update({s: self.symbol(s, u.suffix) for f in k.follows for s in TABLE[f].symbols})
         v = self.own.get(name) or (k.variants[u.suffix] if k.variants else None)
         macros = {**names, **(v.macros if v else {})}
-        text = k.text()
+        text = (FOLDER / k.file).read_text() if name in self.own else k.text()
         if None not in u.guards and len(u.guards) == 1:
             text = f"#if {next(iter(u.guards))}\n{text}#endif\n"
         head = "".join(f"#define {m} {r}\n" for m, r in macros.items())

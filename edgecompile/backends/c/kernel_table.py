@@ -15,6 +15,7 @@ from pathlib import Path
 
 FOLDER = Path(__file__).resolve().parent / "kernels"
 SIMD = "defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32"
+MVE = "defined(__ARM_FEATURE_MVE) && __ARM_FEATURE_MVE"
 IM2ROW_MAX = 64  # bytes of one gathered window of conv_s8_im2row (two live on the stack)
 
 
@@ -34,16 +35,23 @@ class Kernel:
     guard: str | None = None  # compiled only under this condition
     libm: bool = False  # calls <math.h> (every variant)
     variants: dict = field(default_factory=dict)  # suffix -> Variant
+    mve: str | None = None  # its Helium form (same symbols, arguments and results), compiled instead under MVE
+    mve_needs: tuple = ("mve_h", "req4", "req4e")  # what the Helium form needs (`needs` are then the DSP form's)
 
     def text(self) -> str:
-        return (FOLDER / self.file).read_text()
+        text = (FOLDER / self.file).read_text()
+        if self.mve is None:
+            return text
+        return f"#if {MVE}\n{(FOLDER / self.mve).read_text()}#else\n{text}#endif\n"
 
 
 # SIMD kernels requantize with one of three functions (kernels/req*.c), chosen per layer: ec_reqs when the
 # layer clamps to the whole int8 range and its shifts allow the fast form, ec_reqf for the fast form with a
 # clamp, ec_req (TFLite's general MultiplyByQuantizedMultiplier) otherwise.
-REQ = {"": Variant({"EC_REQ": "ec_reqs"}, ("reqs",)), "_c": Variant({"EC_REQ": "ec_reqf"}, ("reqf",)),
-       "_any": Variant({"EC_REQ": "ec_req"}, ("req",))}
+# Their Helium forms requantize four accumulators at once with the vector form of the same arithmetic (EC_REQV).
+REQ = {"": Variant({"EC_REQ": "ec_reqs", "EC_REQV": "ec_req4e"}, ("reqs",)),
+       "_c": Variant({"EC_REQ": "ec_reqf", "EC_REQV": "ec_req4e"}, ("reqf",)),
+       "_any": Variant({"EC_REQ": "ec_req", "EC_REQV": "ec_req4"}, ("req",))}
 
 BINARY = {"+": ("add", "((a) + (b))"), "-": ("sub", "((a) - (b))"), "*": ("mul", "((a) * (b))"),
           "/": ("div", "((a) / (b))"), "max": ("max", "((a) > (b) ? (a) : (b))"), "min": ("min", "((a) < (b) ? (a) : (b))")}
@@ -97,13 +105,16 @@ TABLE: dict[str, Kernel] = {
     "req": Kernel("req.c", ("ec_req",), ("mbqm", "sat8"), guard=SIMD),
     "reqf": Kernel("reqf.c", ("ec_reqf",), ("simd_h",), guard=SIMD),
     "reqs": Kernel("reqs.c", ("ec_reqs",), ("simd_h",), guard=SIMD),
+    "mve_h": Kernel("mve.h", (), guard=MVE),
+    "req4": Kernel("req4_mve.c", ("ec_req4",), ("mve_h",), guard=MVE),
+    "req4e": Kernel("req4e_mve.c", ("ec_req4e",), ("mve_h",), guard=MVE),
     "conv_s8_simd": Kernel("conv_s8_simd.c", ("ec_conv_s8_simd",), ("conv_geo", "simd", "sxtab16"), guard=SIMD,
                            variants=REQ),
     "dwconv_s8_simd": Kernel("dwconv_s8_simd.c", ("ec_dwconv_s8_simd",), ("conv_geo", "simd", "sxtab16"), guard=SIMD,
-                             variants=REQ),
+                             variants=REQ, mve="dwconv_s8_mve.c", mve_needs=("mve_h", "req4", "req4e", "conv_geo")),
     "conv_s8_simd4": Kernel("conv_s8_simd4.c", ("ec_conv_s8_simd4",), ("conv_geo", "simd", "sxtab16"), guard=SIMD,
-                            variants=REQ),
-    "mm2_s8": Kernel("mm2_s8.c", ("ec_mm2_s8",), ("simd",), guard=SIMD, variants=REQ),
+                            variants=REQ, mve="conv_s8_simd4_mve.c", mve_needs=("mve_h", "req4", "req4e", "conv_geo")),
+    "mm2_s8": Kernel("mm2_s8.c", ("ec_mm2_s8",), ("simd",), guard=SIMD, variants=REQ, mve="mm2_s8_mve.c"),
     "pw_s8_simd": Kernel("pw_s8_simd.c", ("ec_pw_s8_simd",), ("conv_geo",), ("mm2_s8",), guard=SIMD, variants=REQ),
     "im2row_s8": Kernel("im2row_s8.c", ("ec_im2row_s8",), ("conv_geo",), guard=SIMD),
     "conv_s8_im2row": Kernel("conv_s8_im2row.c", ("ec_conv_s8_im2row",), ("conv_geo", "im2row_s8"), ("mm2_s8",),
@@ -117,7 +128,8 @@ TABLE: dict[str, Kernel] = {
     "add_q": Kernel("add_q.h", ("ec_add_q",)),
     "add_s8": Kernel("add_s8.c", ("ec_add_s8",), ("bcast", "add_q", "mbqm", "sat8")),
     "add_s8_flat": Kernel("add_s8_flat.c", ("ec_add_s8_flat",), ("add_q", "mbqm", "sat8")),
-    "add_s8_flat_rnd": Kernel("add_s8_flat_rnd.c", ("ec_rdbpot_h", "ec_add_s8_flat_rnd"), ("srdhm_ns",)),
+    "add_s8_flat_rnd": Kernel("add_s8_flat_rnd.c", ("ec_rdbpot_h", "ec_add_s8_flat_rnd"), ("srdhm_ns",),
+                              mve="add_s8_flat_rnd_mve.c", mve_needs=("mve_h",)),
     "binary_f32": Kernel("binary_f32.c", ("ec_binary_f32",), ("bcast",),
                          variants={f"_{n}": Variant({"EC_BINARY_EXPR(a, b)": x}) for n, x in BINARY.values()}),
     "unary_f32": Kernel("unary_f32.c", ("ec_unary_f32",),

@@ -93,21 +93,27 @@ def plan(g, inplace: bool = True, overlaps: bool = True) -> Plan:
             groups.union(op.inputs[0], op.outputs[0])
     lower_bound, peak_step, peak_live = _lower_bound(g, groups)
     if inplace:
+        # spans and homes are kept up to date as groups merge (recomputing them per op was quadratic)
+        spans, homes = _spans(g, groups), _homes(g, groups)
         for step, op in enumerate(g.ops):
             if not op.inplace or not op.inputs:
                 continue
             k = op.attrs.get("over", 0)  # which input it writes over (fuse_residual: the Add's other operand)
             src, dst = groups.find(op.inputs[k]), groups.find(op.outputs[0])
-            spans, homes = _spans(g, groups), _homes(g, groups)
             a, b = g.tensors[op.inputs[k]], g.tensors[op.outputs[0]]
-            if (spans[src][1] == step and a.nbytes == b.nbytes and a.perm == b.perm and a.dtype == b.dtype
-                    and not homes.get(src, "").startswith("in:")
+            if (src != dst and spans[src][1] == step and a.nbytes == b.nbytes and a.perm == b.perm
+                    and a.dtype == b.dtype and not homes.get(src, "").startswith("in:")
                     and not (homes.get(src, "").startswith("out:") and homes.get(dst, "").startswith("out:"))):
                 groups.union(src, dst)
+                s_src, s_dst = spans.pop(src), spans.pop(dst)
+                spans[src] = [min(s_src[0], s_dst[0]), max(s_src[1], s_dst[1])]
+                if dst in homes:
+                    homes[src] = homes.pop(dst)
     spans, homes = _spans(g, groups), _homes(g, groups)
+    used = {t for op in g.ops for t in (*op.inputs, *op.outputs)} | set(g.inputs)
     members: dict[str, list[str]] = {}
     for name in g.tensors:
-        if any(name in op.inputs or name in op.outputs for op in g.ops) or name in g.inputs:
+        if name in used:
             members.setdefault(groups.find(name), []).append(name)
     buffers, of = [], {}
     for root, names in members.items():
@@ -161,12 +167,11 @@ def _place(bufs: list[Buffer], pairs: dict | None = None, spread: bool = False) 
     the offsets are shifted to start at 0 afterwards."""
     pairs = pairs or {}
     off: dict[int, int] = {}
+    alive_at: dict[int, list[Buffer]] = {}  # step -> buffers placed so far that live then (no quadratic scan)
     lo_all, hi_all = 0, 0
     for b in bufs:
         forbid = []
-        for o in bufs:
-            if id(o) not in off or o.last < b.first or b.last < o.first:
-                continue
+        for o in {id(o): o for t in range(b.first, b.last + 1) for o in alive_at.get(t, ())}.values():
             oo = off[id(o)]
             d = _pair(pairs, b, o)
             if d is not None:  # b is written over o: b may start d below o
@@ -183,6 +188,8 @@ def _place(bufs: list[Buffer], pairs: dict | None = None, spread: bool = False) 
             c = min(ok)
         off[id(b)] = c
         lo_all, hi_all = min(lo_all, c), max(hi_all, c + b.nbytes)
+        for t in range(b.first, b.last + 1):
+            alive_at.setdefault(t, []).append(b)
     base = min(off.values(), default=0)
     return hi_all - lo_all, [(b, off[id(b)] - base) for b in bufs]
 
@@ -200,10 +207,18 @@ def _lower_bound(g, groups) -> tuple[int, int, list]:
         r = groups.find(name)
         if r in spans and r not in homes:
             sizes[r] = max(sizes.get(r, 0), t.nbytes)
-    best, best_step, best_live = 0, 0, []
+    delta = [0] * (len(g.ops) + 1)  # a sweep over steps: +bytes where a tensor starts, - after it ends
+    for r, n in sizes.items():
+        lo, hi = max(spans[r][0], 0), min(spans[r][1], len(g.ops) - 1)
+        if lo <= hi:
+            delta[lo] += n
+            delta[hi + 1] -= n
+    best, best_step, total = 0, 0, 0
     for step in range(len(g.ops)):
-        live = [(r, n) for r, n in sizes.items() if spans[r][0] <= step <= spans[r][1]]
-        total = sum(n for _, n in live)
+        total += delta[step]
         if total > best:
-            best, best_step, best_live = total, step, sorted(live, key=lambda x: -x[1])
-    return best, best_step, best_live
+            best, best_step = total, step
+    if best == 0:
+        return 0, 0, []
+    live = [(r, n) for r, n in sizes.items() if spans[r][0] <= best_step <= spans[r][1]]
+    return best, best_step, sorted(live, key=lambda x: -x[1])

@@ -4,14 +4,14 @@ firmware, run under qemu-system-arm with semihosting and `-icount shift=0`.
 Under -icount shift=0 QEMU advances virtual time by exactly 1 ns per guest instruction, so SysTick
 (clocked from the 25 MHz MPS2 system clock) counts one tick per 40 instructions. The firmware
 measures that ratio itself on a loop of known length (2 instructions per iteration) and reports it
-as `instructions_per_tick`; counts are instructions, not real Cortex-M cycles.
+as `instructions_per_tick`; counts are instructions, not real Cortex-M cycles. Cycles are estimated
+separately (Cortex-M4/M7 profiles): a second firmware runs one inference under QEMU's block trace and
+edgecompile.backends.c.cycles prices the executed instructions with the core's timing table.
 """
 from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -19,6 +19,7 @@ import numpy as np
 
 from edgecompile.backends.c import toolchain
 from edgecompile.errors import EdgeCompileError, MissingExtraError, UsageError
+from edgecompile.tools import run as run_tool
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates" / "cortex_m"
@@ -67,7 +68,10 @@ def write_sample_header(path: Path, artifact, x: np.ndarray, runs: int, warmup: 
         f"#define EC_RUN {prefix}_run\n#define EC_PROFILE_MARK {prefix}_profile_mark\n#define OUT_T {CTYPE[out['dtype']]}\n"
         f"#define EC_ARENA_BYTES {prefix.upper()}_ARENA_SIZE\n#define EC_OUT_SIZE {prefix.upper()}_OUTPUT0_SIZE\n"
         f"#define CALIB_ITERS {CALIB_ITERS}u\n#define BENCH_RUNS {runs}u\n#define BENCH_WARMUP {warmup}u\n"
-        f"static const {ctype} sample_input[{x.size}] = {{\n  {body}\n}};\n")
+        f"static const {ctype} sample_input[{x.size}] = {{\n  {body}\n}};\n"
+        # a stack of samples: the firmware runs each once and prints its output (exactness checks)
+        + (f"#define EC_SAMPLES {len(x)}u\n#define EC_IN_SIZE {prefix.upper()}_INPUT0_SIZE\n"
+           if x.ndim == len(artifact.manifest["inputs"][0]["shape"]) + 1 else ""))
 
 
 def cpu_flags(options: dict) -> list[str]:
@@ -78,20 +82,27 @@ def cpu_flags(options: dict) -> list[str]:
 
 
 def build_firmware(artifact, work: Path, runs: int, warmup: int, machine: str, x: np.ndarray,
-                   profile: bool = False, settings: dict | None = None) -> tuple[Path, dict]:
+                   profile: bool = False, settings: dict | None = None, trace: bool = False) -> tuple[Path, dict]:
     cc, size, _ = tools()
     bench = settings if settings is not None else artifact.manifest.get("profile", {}).get("bench", {})
     mem = board(machine, bench)
+    for key in ("flash_origin", "flash_length", "ram_origin", "ram_length"):  # they go into the linker script
+        if key in {**mem, **bench} and not re.fullmatch(r"0x[0-9A-Fa-f]{1,8}", str({**mem, **bench}[key])):
+            raise UsageError(f"The qemu runner's {key} must be a hex address like 0x20000000, "
+                             f"got {({**mem, **bench})[key]!r}.")
     (work / "link.ld").write_text((TEMPLATES / "link.ld.in").read_text().format(
         machine=machine, flash_origin=bench.get("flash_origin", mem["flash_origin"]),
-        flash_length=bench.get("flash_length", "0x00400000"), ram_origin=bench.get("ram_origin", mem["ram_origin"]),
-        ram_length=bench.get("ram_length", "0x00400000")))
+        flash_length=bench.get("flash_length", mem.get("flash_length", "0x00400000")),
+        ram_origin=bench.get("ram_origin", mem["ram_origin"]),
+        ram_length=bench.get("ram_length", mem.get("ram_length", "0x00400000"))))
     write_sample_header(work / "sample.h", artifact, x, runs, warmup)
     options = artifact.manifest.get("options") or {}
     flags = [*cpu_flags(options), options.get("opt", "-O2"), "-ffp-contract=off", "-ffunction-sections", "-fdata-sections"]
     if profile:  # per-layer SysTick marks (the ticks are summed over all runs)
         prefix = artifact.manifest["backend_details"]["prefix"]
         flags += [f"-D{prefix.upper()}_PROFILE", "-DEC_PROFILE_LAYERS"]
+    if trace:  # one inference between marks for the block trace (see edgecompile.backends.c.trace)
+        flags += ["-DEC_TRACE"]
     model_o = work / "model.o"
     steps = [
         [cc, "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", *flags, "-I", str(artifact.path), "-c",
@@ -102,8 +113,8 @@ def build_firmware(artifact, work: Path, runs: int, warmup: int, machine: str, x
     ]
     for cmd in steps:
         toolchain.run(cmd, "Cross-compiling the benchmark firmware")
-    text, data, bss = (int(v) for v in subprocess.run([size, str(model_o)], capture_output=True,
-                                                      text=True).stdout.splitlines()[1].split()[:3])
+    text, data, bss = (int(v) for v in run_tool([size, model_o], "Measuring the firmware's size",
+                                                120).stdout.splitlines()[1].split()[:3])
     return work / "fw.elf", {"text": text, "data": data, "bss": bss}
 
 
@@ -112,7 +123,7 @@ def run_qemu(elf: Path, machine: str, timeout: float = 300) -> tuple[dict, float
     cmd = [qemu, "-M", machine, "-nographic", "-monitor", "none", "-serial", "none", "-icount", "shift=0",
            "-semihosting-config", "enable=on,target=native", "-kernel", str(elf)]
     t = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    proc = run_tool(cmd, f"Running the firmware under QEMU ({machine})", timeout)
     wall = time.perf_counter() - t
     vals: dict = {"run_ticks": [], "layer_ticks": {}}
     for m in re.finditer(r"EC (\w+)=(\S*)", proc.stdout):
@@ -120,8 +131,8 @@ def run_qemu(elf: Path, machine: str, timeout: float = 300) -> tuple[dict, float
         if k == "layer_ticks":
             step, n = v.split(":")
             vals["layer_ticks"][int(step)] = int(n)
-        elif k == "run_ticks":
-            vals["run_ticks"].append(int(v))
+        elif k in ("run_ticks", "sample_output"):
+            vals.setdefault(k, []).append(int(v) if k == "run_ticks" else v)
         else:
             vals[k] = v
     if "done" not in vals:
@@ -136,14 +147,17 @@ def bench(artifact, runs: int, warmup: int, settings: dict, profile: bool = Fals
     """Metrics of one C artifact on the emulated Cortex-M its [bench] settings name."""
     from edgecompile.bench.stats import latency_summary
 
+    from edgecompile.staging import scratch_dir
+
     machine = settings.get("machine") or "mps2-an386"
     runs, warmup = max(1, min(runs, 20)), max(0, min(warmup, 2))  # instruction counts are deterministic
     x = sample_input(artifact.manifest["inputs"][0])
     t = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="ec-qemu-") as tmp:
+    with scratch_dir("qemu") as tmp:
         elf, model_size = build_firmware(artifact, Path(tmp), runs, warmup, machine, x, profile, settings)
         load_ms = (time.perf_counter() - t) * 1e3
         vals, wall = run_qemu(elf, machine)
+        cyc = estimate_cycles(artifact, Path(tmp) / "trace", machine, x, settings)
     per_tick = vals["calib_instructions"] / max(vals["calib_ticks"], 1)
     insns = [round(t * per_tick) for t in vals["run_ticks"]]
     details = artifact.manifest["backend_details"]
@@ -162,19 +176,25 @@ def bench(artifact, runs: int, warmup: int, settings: dict, profile: bool = Fals
             layers.append({"step": step, "kind": kind, "source": source, "macs": lmacs, "instructions": n_l,
                            "macs_per_instruction": lmacs / n_l if n_l else None})
     clock_hz = float(settings.get("clock_hz") or 1e9)
+    # cycles per instruction of the traced inference (1 when the core has no timing table)
+    cpi = cyc["cycles"] / cyc["instructions"] if cyc else 1.0
+    basis = (f"estimated {cyc['core']} cycles (QEMU block trace x TRM timing table, zero-wait-state memory) at "
+             f"{clock_hz / 1e6:g} MHz (estimate)" if cyc else
+             f"instructions at {clock_hz / 1e6:g} MHz, 1 instruction per cycle (estimate)")
+    cycle_metrics = {"estimated_cycles": cyc["cycles"], "macs_per_cycle": macs / cyc["cycles"] if cyc["cycles"] else None,
+                     "cycles_estimate": cyc} if cyc else {}
     return {
         "runner": "qemu",
         "machine": machine,
         "size_bytes": artifact.size_bytes(),
         "load_ms": load_ms,
         "runs": len(insns),
-        # estimated for the real part at the profile's clock, one instruction per cycle (qemu counts
-        # instructions, not cycles: real Cortex-M4 CPI is ~1.1-1.5 with flash wait states)
-        "latency_ms": latency_summary([i / clock_hz for i in insns], deterministic=True)[0],
+        # an estimate for the real part at the profile's clock: qemu counts instructions, not cycles
+        "latency_ms": latency_summary([i * cpi / clock_hz for i in insns], deterministic=True)[0],
         "deterministic": True,  # -icount: every run executes the same instructions
-        "samples_ms": [i / clock_hz * 1e3 for i in insns],
-        "latency_basis": f"instructions at {clock_hz / 1e6:g} MHz, 1 instruction per cycle (estimate)",
-        "throughput": {"from_median_ips": clock_hz / n if n else None, "from_wall_ips": None, "wall_s": None,
+        "samples_ms": [i * cpi / clock_hz * 1e3 for i in insns],
+        "latency_basis": basis,
+        "throughput": {"from_median_ips": clock_hz / (n * cpi) if n else None, "from_wall_ips": None, "wall_s": None,
                        "batch": 1},
         "instructions_per_inference": n,
         "instructions_per_tick": per_tick,
@@ -186,6 +206,36 @@ def bench(artifact, runs: int, warmup: int, settings: dict, profile: bool = Fals
                           "stack": stack, "io_buffers": io},
         "output_matches_host": vals["output"] == host_bytes,
         "emulator_wall_s": wall,
+        **cycle_metrics,
         **({"layers": layers} if profile else {}),
     }
 
+
+def estimate_cycles(artifact, work: Path, machine: str, x: np.ndarray, settings: dict) -> dict | None:
+    """Estimated cycles of one inference from QEMU's block trace and the core's timing table (None when
+    the profile's CPU has no table). Layers are split at the model's profile marks."""
+    from edgecompile.backends.c.cycles import CORES, Table, disassemble, estimate
+    from edgecompile.backends.c.trace import traced_run
+
+    core = (artifact.manifest.get("options") or {}).get("mcpu", "cortex-m4")
+    if core not in CORES:
+        return None
+    work.mkdir(parents=True, exist_ok=True)
+    elf, _ = build_firmware(artifact, work, 1, 0, machine, x, profile=True, settings=settings, trace=True)
+    code = disassemble(elf)
+    first = {}
+    for a in sorted(code):
+        first.setdefault(code[a].symbol, a)
+    prefix = artifact.manifest["backend_details"]["prefix"]
+    counts, _ = traced_run(tools()[2], machine, elf, first["ec_trace_begin"], first["ec_trace_end"],
+                           frozenset({first[f"{prefix}_profile_mark"]}))
+    est = estimate(code, counts, Table.load(core))
+    layers = artifact.manifest["backend_details"].get("layers", [])
+    return {"core": core, "instructions": est.instructions, "cycles": round(est.cycles),
+            "by_symbol": {k: {"instructions": v[0], "cycles": round(v[1])} for k, v in
+                          sorted(est.by_symbol.items(), key=lambda kv: -kv[1][1])},
+            # segment k + 1 runs the k-th layer (segment 0: the run's prologue)
+            "layers": [{"step": la[0], "kind": la[1], "source": la[2], "macs": la[3],
+                        "instructions": est.by_segment.get(k + 1, [0, 0])[0],
+                        "cycles": round(est.by_segment.get(k + 1, [0, 0.0])[1])} for k, la in enumerate(layers)],
+            "mix": dict(est.mix.most_common())}

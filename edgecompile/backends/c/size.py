@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
 from edgecompile.backends.c import toolchain
 from edgecompile.backends.c.runner import STRICT, compiler
+from edgecompile.tools import run as run_tool
 
 
 def cortex_m_flags(options: dict) -> list[str]:
@@ -27,7 +27,7 @@ def object_size(cc: str, folder: Path, flags: list[str]) -> dict | None:
         obj = Path(tmp) / "model.o"
         toolchain.run([cc, *STRICT, *flags, "-c", "-I", str(folder), str(folder / "model.c"), "-o", str(obj)],
                       "Compiling the generated C to measure its flash")
-        out = subprocess.run([size_tool, str(obj)], capture_output=True, text=True).stdout.splitlines()
+        out = run_tool([size_tool, obj], "Measuring the generated C's size", 120).stdout.splitlines()
     text, data, bss = (int(v) for v in out[1].split()[:3])
     return {"text": text, "data": data, "bss": bss}
 
@@ -40,7 +40,7 @@ def flash_estimate(folder: Path, const_bytes: int, options: dict) -> dict:
         if s:
             return {"flash_bytes": s["text"] + s["data"], "code_bytes": s["text"] + s["data"] - const_bytes,
                     "flash_method": f"arm-none-eabi-gcc {' '.join(cortex_m_flags(options))} {opt}: text+data of model.o",
-                    "flash_tool": subprocess.run([cross, "-dumpversion"], capture_output=True, text=True).stdout.strip()}
+                    "flash_tool": run_tool([cross, "-dumpversion"], "arm-none-eabi-gcc", 60).stdout.strip()}
     cc = compiler()
     s = object_size(cc, folder, [opt]) if cc else None
     if s:

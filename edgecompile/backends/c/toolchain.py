@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 from edgecompile.errors import ToolchainError
+from edgecompile.tools import run as run_tool
 
 
 def first_error(stderr: str) -> str:
@@ -28,7 +29,7 @@ def require(tool: str, why: str) -> str:
 
 def run(cmd: list[str], what: str) -> subprocess.CompletedProcess:
     """Run a compile step; a failure names the step, the compiler and its first error line."""
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = run_tool(cmd, what)  # a timeout or a crash of the compiler is a ToolError
     if proc.returncode != 0:
         raise ToolchainError(f"{what} failed ({Path(cmd[0]).name} {' '.join(a for a in cmd[1:] if a.startswith('-m'))}"
                              f"): {first_error(proc.stderr)}")

@@ -8,7 +8,6 @@ Options (profile [options] or build(options=...)):
 from __future__ import annotations
 
 import importlib.util
-import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -187,7 +186,9 @@ def _convert(ctx: CompileContext, keep: set[str], variant: str) -> None:
                                  "source is not a full-int8 .tflite of the same shapes. Pass --calib to quantize "
                                  "the float model with the TFLite converter, or use onnxruntime/openvino/c for int8.")
     calib = _calibration(ctx, keep) if ctx.precision == "int8" else None
-    with tempfile.TemporaryDirectory(prefix="edgecompile-tflite-") as tmp:
+    from edgecompile.staging import scratch_dir
+
+    with scratch_dir("tflite") as tmp:
         src = Path(tmp) / "model.onnx"
         onnx.save(ctx.model, str(src))
         files = convert.run(convert.Request(src, Path(tmp) / "out", tuple(sorted(keep)), calib))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,11 +113,9 @@ def _run(req: Request) -> dict[str, Path]:
     """Convert; return {variant: path} for the .tflite files onnx2tf wrote."""
     req.out_dir.mkdir(parents=True, exist_ok=True)
     _offline_samples(req.out_dir.parent)
-    try:
-        proc = subprocess.run(command(req), env=_env(), capture_output=True, text=True, timeout=TIMEOUT_S,
-                              cwd=str(req.out_dir.parent))
-    except subprocess.TimeoutExpired as e:
-        raise EdgeCompileError(f"onnx2tf did not finish within {TIMEOUT_S} s.") from e
+    from edgecompile.tools import run as run_tool
+
+    proc = run_tool(command(req), "onnx2tf", TIMEOUT_S, env=_env(), cwd=str(req.out_dir.parent))
     stem = req.onnx_path.stem
     found = {k: req.out_dir / f"{stem}_{suffix}.tflite" for k, suffix in VARIANTS.items()}
     found = {k: p for k, p in found.items() if p.is_file()}

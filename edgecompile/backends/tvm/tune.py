@@ -17,10 +17,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
+from edgecompile.core.cache import cache_dir
 from edgecompile.errors import EdgeCompileError
 
 _PROBE = "import tvm; tvm.ir.save_json(tvm.tirx.IntImm('int32', 1))"
@@ -30,13 +30,6 @@ BUILD_TIMEOUT_S, RUN_TIMEOUT_S = 300, 120
 
 class TuningUnavailableError(EdgeCompileError):
     """MetaSchedule cannot run in this installation."""
-
-
-def cache_root() -> Path:
-    if os.environ.get("EDGECOMPILE_CACHE"):
-        return Path(os.environ["EDGECOMPILE_CACHE"])
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "edgecompile"
 
 
 def cache_key(model_bytes: bytes, precision: str, target: dict, trials: int, variant: dict | None = None) -> str:
@@ -54,13 +47,19 @@ def preflight() -> None:
     if missing:
         raise TuningUnavailableError(f"tvm --tune-trials needs {', '.join(missing)} (MetaSchedule's cost model and "
                                      f"workers): pip install 'edgecompile[tvm]'")
-    probe = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, timeout=120)
-    if probe.returncode != 0:
+    from edgecompile.errors import ToolError
+    from edgecompile.tools import run as run_tool
+
+    try:
+        returncode = run_tool([sys.executable, "-c", _PROBE], "Probing TVM's TIR serializer", 120).returncode
+    except ToolError as e:  # the crash this probe looks for kills the child with a signal
+        returncode = str(e)
+    if returncode != 0:
         from importlib.metadata import version
 
         raise TuningUnavailableError(
             f"tvm --tune-trials: this TVM install cannot serialize TIR (tvm.ir.save_json exits with "
-            f"{probe.returncode}), which MetaSchedule needs; apache-tvm {version('apache-tvm')} with "
+            f"{returncode}), which MetaSchedule needs; apache-tvm {version('apache-tvm')} with "
             f"apache-tvm-ffi {version('apache-tvm-ffi')} crashes there, apache-tvm-ffi {WORKING_FFI} does not: "
             f"pip install 'edgecompile[tvm]', or build without --tune-trials.")
 
@@ -89,7 +88,7 @@ def tune(mod, target, target_dict: dict, trials: int, model_bytes: bytes, precis
         target_dict = {**target_dict, "num-cores": os.cpu_count() or 1}
         target = tvm.target.Target(target_dict)
     key = cache_key(model_bytes, precision, target_dict, trials, variant)
-    work_dir = cache_root() / "tvm-tuning" / key
+    work_dir = cache_dir() / "tvm-tuning" / key
     reused = _has_records(work_dir)
     with target:
         fused = fuse(mod)
