@@ -28,13 +28,16 @@ def support_matrix(model) -> dict[str, dict]:
 def backend_extras(model) -> list[dict]:
     """Every available backend's own reports (Backend.inspect_extras), e.g. tflite's GPU-delegate share."""
     from edgecompile.backends import get_backend, implemented
+    from edgecompile.core.quiet import quiet
 
     out = []
     for name in implemented():
         backend = get_backend(name)
         if not backend.available()[0]:
             continue
-        for sec in backend.inspect_extras(model):
+        with quiet():  # SDKs the extras convert with (TensorFlow, coremltools) log to stderr on import
+            sections = backend.inspect_extras(model)
+        for sec in sections:
             out.append({"backend": name, "key": sec.key, "title": sec.title, "lines": sec.lines, "data": sec.data})
     apple = apple_paths({e["key"]: e["data"] for e in out})
     if apple:

@@ -67,7 +67,8 @@ def run(out: str | Path = "edgecompile-quickstart", runs: int = 200, force: bool
             ok, why = backend.available()
             if not ok:  # the one line that enables it, then why
                 hint = f"pip install 'edgecompile[{backend.info.extra}]'" if backend.info.extra else "reinstall edgecompile"
-                report.unavailable[name] = f"{hint}  ({why.split('; pip install')[0]})"
+                missing = why.split("; pip install")[0]  # a list of missing modules says more than "not installed"
+                report.unavailable[name] = hint if "not installed (" in missing else f"{hint}  ({missing})"
     log("building for every available backend and precision (calibration: digits train split) ...")
     built = build(str(trained.onnx_path), ["all"], calib="digits", out=out / "artifacts", force=True)
     xte, yte = digits_split("test")

@@ -153,6 +153,8 @@ def staged(final: Path, force: bool) -> Iterator[Path]:
     try:
         with _locked(final):
             _sweep(final)
+            if final.exists() and not any(final.iterdir()):
+                final.rmdir()  # an empty folder holds nothing to lose (CMake makes its outputs' folders first)
             if final.exists():
                 why = foreign_reason(final)
                 if why:

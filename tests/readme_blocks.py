@@ -8,10 +8,17 @@ of table borders may differ; words, columns, row labels and units may not.
 """
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import signal
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
-MARK = "<!-- run -->"
+MARK = "<!-- run -->"  # or <!-- run: base-install -->
+SEP = "@@edgecompile-readme-command@@"
+HERE = Path(__file__).resolve().parent
 
 
 @dataclass
@@ -19,12 +26,14 @@ class Block:
     line: int  # 1-based line of the fence in README.md
     commands: list[str]
     output: list[str]
+    base_install: bool = False  # run as `pip install -e .` without extras would (tests/base_install)
 
 
 def blocks(text: str) -> list[Block]:
     lines, out, i = text.splitlines(), [], 0
     while i < len(lines):
-        if lines[i].strip() == MARK and i + 1 < len(lines) and lines[i + 1].startswith("```"):
+        if lines[i].strip().startswith(MARK[:-4]) and i + 1 < len(lines) and lines[i + 1].startswith("```"):
+            base = "base-install" in lines[i]
             start, body, i = i + 2, [], i + 2
             while i < len(lines) and not lines[i].startswith("```"):
                 body.append(lines[i])
@@ -33,6 +42,7 @@ def blocks(text: str) -> list[Block]:
                 out.append(Block(start, ["python - <<'PYTHON'\n" + "\n".join(body) + "\nPYTHON"], []))
             else:
                 out.append(_transcript(start, body))
+            out[-1].base_install = base
         i += 1
     return out
 
@@ -74,3 +84,27 @@ def missing(expected: list[str], actual: str) -> list[str]:
     """README output lines with no line of the same shape in `actual` (blank and '...' lines skipped)."""
     have = {shape(line) for line in actual.splitlines()}
     return [line for line in expected if line.strip() not in ("", "...") and shape(line) not in have]
+
+
+def prepare(folder: Path) -> None:
+    """The reader's working folder: a copy of firmware_examples/ (its Makefile builds in place)."""
+    if not (folder / "firmware_examples").exists():
+        shutil.copytree(HERE.parent / "firmware_examples", folder / "firmware_examples")
+
+
+def run(block: Block, folder: Path, models: Path, timeout: float = 1200) -> tuple[int, list[str]]:
+    """(exit code, what each command printed) for one block, run by bash in `folder`."""
+    env = {**os.environ, "EDGECOMPILE_MODELS": str(models), "COLUMNS": "100", "TERM": "dumb", "NO_COLOR": "1"}
+    if block.base_install:
+        env["PYTHONPATH"] = os.pathsep.join([str(HERE / "base_install"), env.get("PYTHONPATH", "")])
+    steps = "\n".join(f"echo {SEP}\n{c}" for c in block.commands)
+    proc = subprocess.Popen(["bash", "-c", f"set -e\n{steps}\nwait"], cwd=folder, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    parts = out.split(SEP + "\n")
+    return proc.returncode, [p.rstrip("\n") for p in parts[1:]] or [out]

@@ -1,15 +1,12 @@
 """Every runnable block of the README runs, and prints what the README shows (tests/readme_blocks.py)."""
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
 
 import pytest
 
 from conftest import MLPERF, REPO, need, need_backend
-from readme_blocks import blocks, missing, shape
+from readme_blocks import blocks, missing, prepare, run, shape
 
 BLOCKS = blocks((REPO / "README.md").read_text())
 
@@ -21,6 +18,11 @@ def test_the_shape_check_can_fail():
     assert missing(["┃ target ┃ p50 ms ┃"], "┃ target ┃ p50 us ┃\n") == ["┃ target ┃ p50 ms ┃"]
 
 
+def test_readme_marks_its_blocks():
+    assert len(BLOCKS) >= 8 and all(b.commands for b in BLOCKS)
+    assert sum(b.base_install for b in BLOCKS) == 1  # the quickstart, as the first README command gives it
+
+
 @pytest.fixture(scope="module")
 def session(tmp_path_factory):
     """One folder for the whole README, as a reader who runs its blocks top to bottom would have."""
@@ -28,25 +30,16 @@ def session(tmp_path_factory):
     for backend in ("openvino", "tflite", "tvm", "c"):
         need_backend(backend)
     need("curl", shutil.which("curl") is not None, "curl is not on PATH (the serve example uses it)")
-    return tmp_path_factory.mktemp("readme")
+    folder = tmp_path_factory.mktemp("readme")
+    prepare(folder)
+    return folder
 
 
 @pytest.mark.parametrize("block", BLOCKS, ids=[f"README.md:{b.line}" for b in BLOCKS])
 def test_block_runs_and_prints_its_shape(block, session):
-    env = {**os.environ, "EDGECOMPILE_MODELS": str(MLPERF), "COLUMNS": "100", "TERM": "dumb", "NO_COLOR": "1"}
-    script = "set -e\n" + "\n".join(block.commands) + "\nwait\n"
-    proc = subprocess.Popen(["bash", "-c", script], cwd=session, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    try:
-        out, _ = proc.communicate(timeout=900)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    assert proc.returncode == 0, f"README.md:{block.line} failed (exit {proc.returncode}):\n{out[-3000:]}"
-    gone = missing(block.output, out)
-    assert not gone, f"README.md:{block.line}: these lines no longer match the output:\n" + "\n".join(gone) + \
-        f"\n--- the commands printed ---\n{out[-4000:]}"
-
-
-def test_readme_marks_its_blocks():
-    assert len(BLOCKS) >= 5 and all(b.commands for b in BLOCKS)
+    code, outputs = run(block, session, MLPERF)
+    printed = "\n".join(outputs)
+    assert code == 0, f"README.md:{block.line} failed (exit {code}):\n{printed[-3000:]}"
+    gone = missing(block.output, printed)
+    assert not gone, (f"README.md:{block.line}: these lines no longer match the output:\n" + "\n".join(gone)
+                      + f"\n--- the commands printed ---\n{printed[-4000:]}")

@@ -205,7 +205,7 @@ def print_quickstart(r) -> None:
             click.echo(f"failed: {label}: {row.error.removeprefix(label + ': ')}")
     for target, rows in elsewhere.items():
         why = rows[0].not_run.split(": ", 1)[-1].split("; ")[0]
-        click.echo(f"built, not run here: {target} {', '.join(x.precision for x in rows)} ({why})")
+        click.echo(f"built, not run here: {target} {', '.join(x.precision for x in rows)}: {why}")
     if r.unavailable:
         c.print("not built here:")
         for name, why in r.unavailable.items():

@@ -106,3 +106,18 @@ def test_sigterm_cleans_up_like_ctrl_c(tmp_path):
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=60)
     assert proc.returncode != 0 and not (tmp_path / "out").exists()  # staging, lock and the empty folder gone
+
+
+def test_an_empty_folder_is_replaced_without_force(tmp_path):
+    """CMake creates the folders of a custom command's outputs before running it: nothing to lose there."""
+    final = tmp_path / "t-fp32"
+    final.mkdir()
+    with staged(final, force=False) as stage:
+        (stage / "manifest.json").write_text(MANIFEST)
+    assert (final / "manifest.json").is_file()
+    (tmp_path / "u-fp32").mkdir()
+    (tmp_path / "u-fp32" / "notes.txt").write_text("mine")
+    with pytest.raises(ArtifactError, match="did not write"):
+        with staged(tmp_path / "u-fp32", force=True):
+            pass
+    assert (tmp_path / "u-fp32" / "notes.txt").read_text() == "mine"

@@ -168,6 +168,28 @@ def io_defines(g, prefix_up: str, io_quant: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+CHUNK = 128  # calls per function in very long graphs: gcc's -O2 time grows faster than linearly in one body
+
+
+def run_function(g, prefix: str, calls: list[str]) -> str:
+    """`<prefix>_run`: the calls in order. Past CHUNK calls they go into noinline parts of CHUNK calls
+    each, so that a 100k-node graph compiles in linear time (small models keep one body)."""
+    sig, mark = signature(g), f"  EC_MARK({len(g.ops)});\n"
+    if len(calls) <= CHUNK:
+        return f"\nint {prefix}_run({sig}) {{\n  (void)arena;\n" + "\n".join(calls) + f"\n{mark}  return 0;\n}}\n"
+    params = [p.split("*")[-1].strip() for p in sig.split(", ")]
+    unused = "".join(f"  (void){n};\n" for n in params)
+    out = ["\n#if defined(__GNUC__)\n#define EC_PART static __attribute__((noinline)) void\n#else\n"
+           "#define EC_PART static void\n#endif\n"]
+    parts = [calls[k:k + CHUNK] for k in range(0, len(calls), CHUNK)]
+    for n, chunk in enumerate(parts):
+        out.append(f"EC_PART {prefix}_part{n}({sig}) {{\n{unused}" + "\n".join(chunk) + "\n}\n")
+    args = ", ".join(params)
+    body = "".join(f"  {prefix}_part{n}({args});\n" for n in range(len(parts)))
+    out.append(f"\nint {prefix}_run({sig}) {{\n{body}{mark}  return 0;\n}}\n")
+    return "".join(out)
+
+
 def generate(g, plan, prefix: str, provenance: str, io_quant: dict, options: dict) -> tuple[str, str, dict]:
     e = Emitter(g, plan, options, prefix)
     calls, layers = [], []
@@ -189,8 +211,7 @@ def generate(g, plan, prefix: str, provenance: str, io_quant: dict, options: dic
     parts += e.protos
     parts += ["\n" + e.kernel_text(k) for k in e.uses]
     parts += ["\n" + d for d in e.decls]
-    body = "\n".join(calls)
-    parts.append(f"\nint {prefix}_run({signature(g)}) {{\n  (void)arena;\n{body}\n  EC_MARK({len(g.ops)});\n  return 0;\n}}\n")
+    parts.append(run_function(g, prefix, calls))
     source = "".join(parts)
     stats = {"macs": e.macs, "const_bytes": e.const_bytes, "libm": e.libm, "kernels": sorted(e.uses), "layers": layers}
     return header, source, stats

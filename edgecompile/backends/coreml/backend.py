@@ -57,8 +57,11 @@ class CoreMLBackend(Backend):
     int8_flavor = None  # int8 weights come from coremltools' own quantizer, not the shared range table
 
     def available(self):
+        from edgecompile.core.quiet import quiet
+
         try:
-            import coremltools
+            with quiet():  # coremltools' import prints version notices and macOS-only proxy failures
+                import coremltools
             import torch  # noqa: F401  (the converter traces a torch module)
         except ImportError as e:
             return False, f"coremltools (and torch) are not installed ({e})"
