@@ -3,7 +3,7 @@ Cortex-M55 (MPS3-AN547, Helium).
 
     python benchmarks/c_backend.py [--out benchmarks/results/c_backend.json] [--targets cortex-m4,cortex-m55]
 
-Per model, target and kernel path (plain C, SMLAD, MVE on the M55): planned arena vs the liveness lower
+Per model, target and kernel path (plain C, SMLAD, MVE on the M55): planned arena vs the whole-tensor liveness
 bound vs TensorFlow Lite Micro's arena, flash vs int8 weights + biases + requantization constants + 8 KB,
 instructions per inference and MACs per instruction (SysTick under -icount shift=0), estimated cycles and
 MACs per cycle where the core has a timing table (Cortex-M4: edgecompile.backends.c.cycles, an estimate),
@@ -44,7 +44,8 @@ def measure(name: str, simd: bool, out: Path, profile: bool = False, target: str
     kernels = "plain-c" if not simd else ("mve" if helium else "smlad")
     return {
         "model": name, "target": target, "kernels": kernels,
-        "arena_bytes": d["arena_bytes"], "arena_lower_bound": d["arena_lower_bound"],
+        "arena_bytes": d["arena_bytes"], "whole_tensor_bound_bytes": d["whole_tensor_bound_bytes"],
+        "arena_strategy": d["arena_strategy"],
         "tflm_arena_bytes": TFLM_ARENA.get(name),
         "other_state_bytes": m["ram_breakdown"]["data"] + m["ram_breakdown"]["bss"],
         "stack_bytes": m["ram_breakdown"]["stack"], "ram_bytes": m["ram_bytes"],
@@ -77,8 +78,8 @@ def main() -> None:
             r = rows[-1]
             est = (f" {r['estimated_cycles']:>10,d} cycles (est.) {r['macs_per_cycle']:.3f} MAC/cycle"
                    if r["estimated_cycles"] else "")
-            print(f"{r['model']:30s} {r['target']:10s} {r['kernels']:7s} arena {r['arena_bytes']:6d} (lower bound "
-                  f"{r['arena_lower_bound']}, TFLM {r['tflm_arena_bytes']}) stack {r['stack_bytes']:4d} "
+            print(f"{r['model']:30s} {r['target']:10s} {r['kernels']:7s} arena {r['arena_bytes']:6d} (whole-tensor "
+                  f"bound {r['whole_tensor_bound_bytes']}, TFLM {r['tflm_arena_bytes']}) stack {r['stack_bytes']:4d} "
                   f"flash {r['flash_bytes']:6d} (goal <= {r['flash_goal_bytes']}) "
                   f"{r['instructions_per_inference']:>10,d} instr {r['macs_per_instruction']:.3f} MAC/instr{est} "
                   f"host-identical {r['output_matches_host']}", flush=True)

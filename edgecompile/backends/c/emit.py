@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from edgecompile.backends.c.ir import CTYPE
-from edgecompile.backends.c.kernel_table import MVE, TABLE
+from edgecompile.backends.c.kernel_table import FOLDER, MVE, TABLE
 from edgecompile.backends.c.ops import emitter
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -41,23 +41,29 @@ class Emitter:
     def __init__(self, g, plan, options: dict, prefix: str = "model"):
         self.g, self.plan, self.options, self.prefix = g, plan, options, prefix
         self.uses: dict[str, Use] = {}  # in pasting order: dependencies first
+        self.own: dict[str, object] = {}  # pastings in a variant of their own (kernel_table.residual)
         self.decls: list[str] = []
+        self.protos: list[str] = []  # prototypes of generated functions that kernel pastings call
         self.libm = False
         self.macs = 0
         self.const_bytes = 0  # weights, biases, requantization constants, tables
 
     # ---- kernels ----------------------------------------------------------------------------
-    def use(self, key: str, variant: str = "", guard: str | None = None) -> str:
+    def use(self, key: str, variant: str = "", guard: str | None = None, own=None) -> str:
         """Paste kernel `key` (in `variant`) into model.c; returns the C name of its entry function. A kernel
-        asked for only under one preprocessor condition is compiled only then (so is what it needs)."""
+        asked for only under one preprocessor condition is compiled only then (so is what it needs). `own`: a
+        Variant made for this one pasting, named `variant`."""
         k = TABLE[key]
-        v = k.variants[variant] if k.variants else None
+        if own is not None:
+            self.own[key + variant] = own
+        v = self.own.get(key + variant) or (k.variants[variant] if k.variants else None)
         guard = k.guard if guard in (None, k.guard) else (guard if k.guard is None else f"({k.guard}) && ({guard})")
-        dsp = (f"!({MVE})" if guard is None else f"({guard}) && !({MVE})") if k.mve else guard  # Helium replaces DSP
+        mve = k.mve and key + variant not in self.own  # a pasting of its own (a fused Add) has no Helium form
+        dsp = (f"!({MVE})" if guard is None else f"({guard}) && !({MVE})") if mve else guard  # Helium replaces DSP
         # a variant's needs belong to the kernels that requantize: one that only follows others leaves them to them
         for dep in k.needs + (v.needs if v and not k.follows else ()):
             self.use(dep, "", dsp)
-        for dep in k.mve_needs if k.mve else ():
+        for dep in k.mve_needs if mve else ():
             self.use(dep, "", guard)
         for dep in k.follows:
             self.use(dep, variant, guard)
@@ -73,8 +79,9 @@ class Emitter:
         k = TABLE[u.key]
         names = {s: self.symbol(s, u.suffix) for s in k.symbols}
         names.update({s: self.symbol(s, u.suffix) for f in k.follows for s in TABLE[f].symbols})
-        macros = {**names, **(k.variants[u.suffix].macros if k.variants else {})}
-        text = k.text()
+        v = self.own.get(name) or (k.variants[u.suffix] if k.variants else None)
+        macros = {**names, **(v.macros if v else {})}
+        text = (FOLDER / k.file).read_text() if name in self.own else k.text()
         if None not in u.guards and len(u.guards) == 1:
             text = f"#if {next(iter(u.guards))}\n{text}#endif\n"
         head = "".join(f"#define {m} {r}\n" for m, r in macros.items())
@@ -201,6 +208,7 @@ def generate(g, plan, prefix: str, provenance: str, io_quant: dict, options: dic
     if e.libm:
         parts.append("#include <math.h>\n")
     parts.append(AMALGAMATED)
+    parts += e.protos
     parts += ["\n" + e.kernel_text(k) for k in e.uses]
     parts += ["\n" + d for d in e.decls]
     parts.append(run_function(g, prefix, calls))

@@ -74,6 +74,13 @@ UNARY = {
 NEEDS_LIBM = {"Sigmoid", "Tanh", "Elu", "Abs", "Exp", "Sqrt"}
 
 
+def residual(base: Variant, add_fn: str, oc: int) -> Variant:
+    """`base` with a residual Add fused in (kernels/conv_s8.c, conv_s8_simd4.c): `add_fn(v, y, n)` adds a
+    pixel's outputs to the other operand in place (ops/conv.py emits it, one per layer)."""
+    return Variant({**base.macros, "EC_RESIDUAL(v, y, n)": f"{add_fn}((v), (y), (n))", "EC_RES_OC": str(oc)},
+                   base.needs, base.libm)
+
+
 def _unary_variant(fn: str) -> Variant:
     macros = {"EC_UNARY_EXPR(v, p0, p1)": UNARY[fn]}
     if "EC_CLAMP01" in UNARY[fn]:
@@ -89,7 +96,8 @@ TABLE: dict[str, Kernel] = {
     "sat8": Kernel("sat8.c", ("ec_sat8",)),
     # convolutions and their SIMD forms
     "conv_geo": Kernel("conv_geo.h", ("ec_conv_geo",)),
-    "conv_s8": Kernel("conv_s8.c", ("ec_conv_s8",), ("conv_geo", "mbqm", "sat8")),
+    # (conv_s8 and conv_s8_simd4 are also pasted once per layer with a residual Add fused in: residual())
+    "conv_s8": Kernel("conv_s8.c", ("ec_conv_s8",), ("conv_geo", "mbqm", "sat8"), variants={"": Variant({})}),
     "conv_f32": Kernel("conv_f32.c", ("ec_conv_f32",), ("conv_geo",)),
     "simd_h": Kernel("simd.h", (), guard=SIMD),
     "simd": Kernel("simd.c", ("ec_ld4", "ec_sxtb16_ror8"), ("simd_h",), guard=SIMD),
@@ -140,6 +148,7 @@ TABLE: dict[str, Kernel] = {
     "softmax_f32": Kernel("softmax_f32.c", ("ec_softmax_f32",), libm=True),
     "copy": Kernel("copy.c", ("ec_gather", "ec_copy")),
     "rows": Kernel("rows.c", ("ec_rows",)),
+    "rows_window": Kernel("rows_window.c", ("ec_rows_window",), ("conv_geo",)),
     "pad_geo": Kernel("pad_geo.h", ("ec_pad_geo",)),
     "pad": Kernel("pad.c", ("ec_pad",), ("pad_geo",),
                   variants={"_s8": Variant({"EC_PAD_T": "int8_t", "EC_PAD_FILL_T": "int32_t"}),

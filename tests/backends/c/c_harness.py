@@ -138,13 +138,21 @@ def cut(qdq, computed: list[str]):
 class CModel:
     """model.c built for this machine (strict flags, -Werror) and called through ctypes."""
 
-    def __init__(self, model, folder: Path, options: dict | None = None, prefix: str = "model"):
+    def __init__(self, model, folder: Path, options: dict | None = None, prefix: str = "model", overlap: bool = True,
+                 rewrite=False):
         from edgecompile.backends.c import emit, lower, planner
         from edgecompile.backends.c.runner import build_shared
 
         folder.mkdir(parents=True, exist_ok=True)
         self.g, _ = lower.lower(model)
-        self.plan = planner.plan(self.g)
+        self.plan = planner.plan(self.g, overlaps=overlap)
+        if callable(rewrite):  # one rewrite (inplace_rows.apply, fuse_residual.fuse), whatever the arena
+            self.g = rewrite(self.g)[0]
+            self.plan = planner.plan(self.g, overlaps=overlap)
+        elif rewrite:  # the backend's choice: depthwise convs by rows, residual Adds fused, where the arena shrinks
+            from edgecompile.backends.c.backend import _plan
+
+            self.g, self.plan = _plan(self.g, {"overlap": overlap})
         header, source, self.stats = emit.generate(self.g, self.plan, prefix, "test", {}, options or {})
         (folder / "model.h").write_text(header)
         (folder / "model.c").write_text(source)

@@ -13,7 +13,7 @@ def _contiguous(dims, st) -> bool:
     return True
 
 
-def _fast_add(q, offs) -> bool:
+def fast_add(q, offs) -> bool:
     """kernels/add_s8_flat_rnd.c's conditions: every shift <= 0, TFLite's 20-bit headroom, offsets in range"""
     return q["left_shift"] == 20 and all(-31 < q[k] <= 0 for k in ("s1", "s2", "so")) and all(abs(int(o)) <= 128 for o in offs)
 
@@ -35,7 +35,7 @@ def emit(e, op, i) -> str:
         fn = e.use("binary_f32", f"_{BINARY[a['fn']][0]}")
         return f"{fn}({args[0]}, {args[1]}, {y}, &{s});"
     q, offs = a["q"], a["offs"]
-    if flat and _fast_add(q, offs):
+    if flat and fast_add(q, offs):
         return (f"{e.use('add_s8_flat_rnd')}({args[0]}, {args[1]}, {y}, {n}, {offs[0]}, {offs[1]}, 20, "
                 f"{q['m1']}, {-q['s1']}, {q['m2']}, {-q['s2']}, {q['mo']}, {-q['so']}, {a['out_zp']}, "
                 f"{a['act'][0]}, {a['act'][1]});")

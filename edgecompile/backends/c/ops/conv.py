@@ -2,6 +2,7 @@
 
 int8 builds for a CPU with the DSP extension take conv_simd's kernels where the geometry allows.
 """
+from edgecompile.backends.c.kernel_table import Variant, residual
 from edgecompile.backends.c.ops import conv_simd
 
 GEO = ("ih", "iw", "ic", "oh", "ow", "oc", "kh", "kw", "sh", "sw", "dh", "dw", "pt", "pl", "groups")
@@ -15,11 +16,44 @@ def emit(e, op, i) -> str:
     if a["dtype"] == "float32":
         fn = e.use("conv_f32")
         return e.batched(f"{fn}({x}, {y}, &{geo}, {e.const(f'w{i}', a['w'])}, {e.const(f'b{i}', a['b'])});", n)
+    res = _residual(e, op, i)
+    if a.get("rows"):  # inplace_rows: one output row at a time over a window of input rows
+        window, sub = e.use("rows_window"), f"sub{i}"
+        call = _int8(e, op, i, f"(int8_t*)(arena + {e.plan.scratch[i]})", f"{y} + oy * {g['ow'] * g['oc']}", sub, res)
+        return (f"{{\n  int oy;\n  ec_conv_geo {sub};\n  for (oy = 0; oy < {g['oh']}; ++oy) {{\n"
+                f"  {window}({x}, (int8_t*)(arena + {e.plan.scratch[i]}), &{geo}, oy, &{sub});\n  {call}\n  }}\n  }}")
+    return e.batched(_int8(e, op, i, x, y, geo, res), n)
+
+
+def _int8(e, op, i, x: str, y: str, geo: str, res) -> str:
+    a = op.attrs
     if e.options.get("simd"):
-        code = conv_simd.emit(e, op, i, x, y, geo)
+        code = conv_simd.emit(e, op, i, x, y, geo, res)
         if code:
-            return e.batched(code, n)
-    fn = e.use("conv_s8")
-    return e.batched(f"{fn}({x}, {y}, &{geo}, {e.const(f'w{i}', a['w'])}, {e.const(f'b{i}', a['b'])}, "
-                     f"{e.const(f'm{i}', a['mult'])}, {e.const(f's{i}', a['shift'])}, {a['in_off']}, {a['out_zp']}, "
-                     f"{a['act'][0]}, {a['act'][1]});", n)
+            return code
+    suffix, own = res(Variant({}))
+    fn = e.use("conv_s8", suffix, own=own)
+    return (f"{fn}({x}, {y}, &{geo}, {e.const(f'w{i}', a['w'])}, {e.const(f'b{i}', a['b'])}, "
+            f"{e.const(f'm{i}', a['mult'])}, {e.const(f's{i}', a['shift'])}, {a['in_off']}, {a['out_zp']}, "
+            f"{a['act'][0]}, {a['act'][1]});")
+
+
+def _residual(e, op, i):
+    """base variant -> (suffix, own variant) for e.use: a pasting with the residual Add fused in
+    (fuse_residual), or the plain one."""
+    r = op.attrs.get("res")
+    if r is None:
+        return lambda base: ("", None)
+    if e.buf(op.outputs[0]) != e.buf(op.inputs[1]):  # the fused store reads the other operand at the destination
+        raise AssertionError(f"op {i}: a fused residual Add must write over its other operand")
+    # the Add of one pixel: add_s8_flat_rnd's exact fast form (fuse_residual fuses only Adds it covers), with
+    # the layer's constants as immediates in a function of its own, called once per pixel
+    add, name = e.use("add_s8_flat_rnd"), f"{e.prefix}_res{i}"
+    a, b = ("v", "y") if r["operand"] == 0 else ("y", "v")
+    q, offs, act = r["q"], r["offs"], r["act"]
+    sig = f"static void {name}(const int8_t* v, int8_t* y, int32_t n)"
+    e.protos.append(f"{sig};\n")
+    e.decls.append(f"{sig} {{\n  {add}({a}, {b}, y, n, {offs[0]}, {offs[1]}, 20, {q['m1']}, {-q['s1']}, {q['m2']}, "
+                   f"{-q['s2']}, {q['mo']}, {-q['so']}, {r['out_zp']}, {act[0]}, {act[1]});\n}}\n")
+    oc = op.attrs["geo"]["oc"]
+    return lambda base: (f"_r{i}", residual(base, name, oc))

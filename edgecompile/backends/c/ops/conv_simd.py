@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from edgecompile.backends.c.kernel_table import IM2ROW_MAX, SIMD
+from edgecompile.backends.c.kernel_table import IM2ROW_MAX, REQ, SIMD, Variant
 
 FOLDED_MAX = 2**31 - 2**24  # |folded bias| below this: the GEMM's int32 sums cannot overflow
 
@@ -85,14 +85,18 @@ def requant_variant(g, a) -> str:
     return "" if tuple(int(v) for v in a["act"]) == (-128, 127) else "_c"
 
 
-def emit(e, op, i, x: str, y: str, geo: str) -> str | None:
+def emit(e, op, i, x: str, y: str, geo: str, res) -> str | None:
+    """res: base variant -> (suffix, own variant), see conv._residual."""
     g, a = op.attrs["geo"], op.attrs
     chosen = choose(g, a)
     if chosen is None:
         return None
     kernel, w_simd, folded = chosen
     variant = requant_variant(g, a)
-    fn, plain = e.use(kernel, variant), e.use("conv_s8", guard=f"!({SIMD})")
+    suffix, own = res(REQ[variant])
+    plain_suffix, plain_own = res(Variant({}))
+    fn = e.use(kernel, variant + suffix, own=own) if own else e.use(kernel, variant)
+    plain = e.use("conv_s8", plain_suffix, f"!({SIMD})", plain_own)
     m = e.const(f"m{i}", a["mult"])
     if w_simd is a["w"]:
         w = ws = e.const(f"w{i}", a["w"])
