@@ -1,1 +1,1 @@
-"""Read-only facts about a normalized graph: parameters, MACs, activation-memory lower bound."""
+"""Read-only facts about a normalized graph: parameters, MACs, whole-tensor activation-memory peak."""

@@ -1,6 +1,7 @@
-"""Activation-memory lower bound: the peak of simultaneously live bytes in execution order.
+"""Whole-tensor activation memory: the peak of simultaneously live bytes in execution order.
 
-A tensor is live from the step that produces it (graph inputs: from the start) to the last step
+It bounds a planner that keeps every tensor whole; one that writes outputs over dying inputs (the C
+backend's) goes below it, so `inspect` shows both. A tensor is live from the step that produces it (graph inputs: from the start) to the last step
 that reads it (graph outputs: to the end). Weights are not activations and are not counted.
 """
 from __future__ import annotations

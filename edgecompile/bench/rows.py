@@ -82,8 +82,8 @@ def details(m: dict) -> list[str]:
     if m.get("instructions_per_inference"):
         rb = m["ram_breakdown"]
         lines.append(f"{m['machine']}: {m['instructions_per_inference']:,} instructions/inference; flash "
-                     f"{m['flash_bytes']:,} B; RAM {m['ram_bytes']:,} B (data {rb['data']:,}, bss {rb['bss']:,}, "
-                     f"arena {rb['arena']:,}, stack {rb['stack']:,})")
+                     f"{m['flash_bytes']:,} B; RAM {m['ram_bytes']:,} B (arena {rb['arena']:,}, I/O "
+                     f"{rb['io_buffers']:,}, data {rb['data']:,}, bss {rb['bss']:,}) + stack {rb['stack']:,} B")
         if m.get("estimated_cycles"):
             lines.append(f"{m['estimated_cycles']:,} estimated cycles/inference ({m['macs_per_cycle']:.3f} MAC/cycle, "
                          f"{m['macs_per_instruction']:.3f} MAC/instruction)")

@@ -152,7 +152,7 @@ def print_inspect(r: dict, n_layers: int) -> None:
     c.print(f"MACs:    {r['macs']['total']:,}")
     mem = r["activation_memory"]
     live = ", ".join(f"{short(t['tensor'])} ({t['bytes']:,} B)" for t in mem["live"])
-    c.print(f"activation memory lower bound: {mem['peak_bytes']:,} B at step {mem['step']} ({short(mem['node'])}): {live}")
+    c.print(f"activation memory (whole-tensor liveness peak): {mem['peak_bytes']:,} B at step {mem['step']} ({short(mem['node'])}): {live}")
     c.print("ops:     " + ", ".join(f"{op} x{n}" for op, n in r["ops"].items()))
     layers = sorted(r["macs"]["layers"], key=lambda entry: -entry["macs"])[:n_layers]
     if layers:

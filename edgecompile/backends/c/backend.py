@@ -168,9 +168,9 @@ class CBackend(Backend):
         limits = {**ctx.profile.budget, **{k[4:]: int(v) for k, v in ctx.options.items() if k in ("max_ram", "max_flash") and v}}
         weights = [(op.source or op.kind, sum(v.nbytes for k, v in op.attrs.items() if hasattr(v, "nbytes")))
                    for op in g.ops]
-        fit = budget.check(limits, p, g, flash["flash_bytes"], weights, f"{ctx.profile.name} {ctx.precision}")
+        fit = budget.check(limits, p, g, flash, weights, f"{ctx.profile.name} {ctx.precision}")
         extra = {
-            "prefix": prefix, "arena_bytes": p.arena_bytes, "arena_lower_bound": p.lower_bound,
+            "prefix": prefix, "arena_bytes": p.arena_bytes,
             "whole_tensor_bound_bytes": p.lower_bound, "arena_strategy": p.strategy, "arena_candidates": p.candidates,
             "arena_overlaps": [[i, g.tensors[o].onnx_name or o, g.tensors[x].onnx_name or x, n] for i, o, x, n in p.overlaps],
             "peak_step": p.peak_step, "peak_tensors": [[g.tensors[n].onnx_name or n, b] for n, b in p.peak_tensors],

@@ -39,11 +39,14 @@ def flash_estimate(folder: Path, const_bytes: int, options: dict) -> dict:
         s = object_size(cross, folder, [*cortex_m_flags(options), opt, "-ffunction-sections", "-fdata-sections"])
         if s:
             return {"flash_bytes": s["text"] + s["data"], "code_bytes": s["text"] + s["data"] - const_bytes,
+                    "static_ram_bytes": s["data"] + s["bss"],
                     "flash_method": f"arm-none-eabi-gcc {' '.join(cortex_m_flags(options))} {opt}: text+data of model.o",
                     "flash_tool": run_tool([cross, "-dumpversion"], "arm-none-eabi-gcc", 60).stdout.strip()}
     cc = compiler()
     s = object_size(cc, folder, [opt]) if cc else None
     if s:
         return {"flash_bytes": s["text"] + s["data"], "code_bytes": s["text"] + s["data"] - const_bytes,
+                "static_ram_bytes": s["data"] + s["bss"],
                 "flash_method": f"host {Path(cc).name} {opt}: text+data of model.o (no target CPU named)"}
-    return {"flash_bytes": const_bytes, "code_bytes": None, "flash_method": "constants only (no compiler)"}
+    return {"flash_bytes": const_bytes, "code_bytes": None, "static_ram_bytes": 0,
+            "flash_method": "constants only (no compiler)"}

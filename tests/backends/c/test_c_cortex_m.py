@@ -34,6 +34,9 @@ def test_qemu_bench_matches_host(digits_cnn, precision, tmp_path):
     details = Artifact.open(r.path).manifest["backend_details"]
     assert m["ram_breakdown"]["arena"] == details["arena_bytes"] and 0 < m["ram_breakdown"]["stack"] < 4096
     assert m["flash_bytes"] >= details["const_bytes"]
+    # one definition of RAM for build and bench (budget.py): arena + I/O + static data, the stack on top
+    assert details["ram_bytes"] == details["arena_bytes"] + details["io_bytes"] + details["static_ram_bytes"]
+    assert m["ram_bytes"] == details["ram_bytes"] and m["stack_bytes"] == m["ram_breakdown"]["stack"]
 
 
 def test_firmware_example_make_run(tmp_path):
