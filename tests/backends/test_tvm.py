@@ -115,6 +115,3 @@ def test_tuning_cache_key_separates_models_targets_and_trials():
                 cache_key(b"m", "fp16", {"kind": "llvm", "mcpu": "znver4"}, 8),
                 cache_key(b"m", "fp32", {"kind": "llvm", "mcpu": "znver3"}, 8),
                 cache_key(b"m", "fp32", {"kind": "llvm", "mcpu": "znver4"}, 16)}) == 5
-
-
-@pytest.mark.slow
