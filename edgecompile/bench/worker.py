@@ -72,9 +72,7 @@ def main(path: str, settings_json: str) -> dict:
     from edgecompile.bench.stats import latency_summary, throughput
     from edgecompile.bench.timer import time_runs, timed_loop
 
-    import edgecompile.backends.c.runner as c_runner
-
-    c_runner.ISOLATE = False  # this process is the isolation: time the library directly
+    os.environ["EDGECOMPILE_ISOLATED"] = "1"  # this process is the isolation: backends run native code in it
     st = BenchSettings.from_json(json.loads(settings_json))
     art = Artifact.open(path)
     batch = check_batch(art, st.batch)

@@ -28,7 +28,9 @@ from edgecompile.errors import ArtifactError, ToolchainError, ToolError
 STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
 # no fused multiply-add: the host build and the Cortex-M4F build then round fp32 identically
 FLOAT = ["-ffp-contract=off"]
-ISOLATE = True  # run the library in a child process; the bench worker (already a child) turns it off
+# Native code from an artifact runs in a child process, unless this process already is that isolation
+# (edgecompile.bench.worker sets ISOLATED_ENV for itself: a benchmark times the library directly).
+ISOLATED_ENV = "EDGECOMPILE_ISOLATED"
 CTYPES = {"float": "float32", "int8_t": "int8", "uint8_t": "uint8", "int32_t": "int32", "int16_t": "int16"}
 
 
@@ -113,7 +115,7 @@ class CRunner(RunnerIO):
         _check_specs(self.inputs, ins, "inputs", folder)
         _check_specs(self.outputs, outs, "outputs", folder)
         lib = build_shared(folder)
-        isolate = ISOLATE if isolate is None else isolate
+        isolate = os.environ.get(ISOLATED_ENV) != "1" if isolate is None else isolate
         self._call = _Child(lib, prefix, ins, outs, arena) if isolate else _InProcess(lib, prefix, len(ins) + len(outs), arena)
         self._out = [(s.name, tuple(s.shape), np.dtype(s.dtype)) for s in self.outputs]
 
