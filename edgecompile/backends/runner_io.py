@@ -15,6 +15,10 @@ from edgecompile.core.tensor import TensorSpec
 from edgecompile.errors import InputError
 
 
+def _fits(got: tuple, declared: tuple) -> bool:
+    return len(got) == len(declared) and all(d < 0 or g == d for g, d in zip(got, declared))
+
+
 class RunnerIO:
     """Base of the backends' runners: `inputs`/`outputs` are the artifact's TensorSpecs."""
 
@@ -22,6 +26,8 @@ class RunnerIO:
         self.inputs, self.outputs = list(inputs), list(outputs)
         self._names = frozenset(s.name for s in self.inputs)
         self._expect = [(s.name, tuple(s.shape), np.dtype(s.dtype)) for s in self.inputs]
+        # a dynamic dimension (-1, `--batch dynamic`) takes any size: those inputs get the slower check
+        self._dynamic = {s.name for s in self.inputs if any(d < 0 for d in s.shape)}
 
     def check(self, feeds: dict) -> None:
         """Raise InputError unless `feeds` has exactly the inputs, each with its shape and dtype."""
@@ -30,7 +36,9 @@ class RunnerIO:
         for name, shape, dtype in self._expect:
             x = feeds[name]
             try:
-                if x.shape != shape or (x.dtype is not dtype and x.dtype != dtype):
+                if x.shape != shape and not (name in self._dynamic and _fits(x.shape, shape)):
+                    self._value_error(name, x, shape, dtype)
+                if x.dtype is not dtype and x.dtype != dtype:
                     self._value_error(name, x, shape, dtype)
             except AttributeError:  # not an ndarray
                 self._value_error(name, x, shape, dtype)
