@@ -18,8 +18,8 @@ def test_tflite_model_builds_and_verifies(tmp_path, mlperf_onnx, filename):
     path = mlperf_onnx(filename)
     res = CliRunner().invoke(cli, ["build", str(path), "-t", "onnxruntime", "--out", str(tmp_path)])
     assert res.exit_code == 0, res.output
-    art = Artifact.open(tmp_path / "onnxruntime-fp32")
     shape, dtype = MODELS[filename]
+    art = Artifact.open(tmp_path / f"onnxruntime-{'int8' if dtype == 'int8' else 'fp32'}")  # an int8 model defaults to int8
     assert art.inputs[0].shape == shape and art.inputs[0].dtype == dtype
     parity = art.manifest["parity"]
     assert parity["passed"] and parity["max_rel_err"] <= 1e-4
