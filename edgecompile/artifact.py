@@ -41,7 +41,9 @@ class Artifact:
         p = Path(path)
         mf = p / MANIFEST
         if not mf.is_file():
-            raise ArtifactError(f"{p} is not an edgecompile artifact (no {MANIFEST}).")
+            inside = sorted(str(c) for c in p.glob(f"*/{MANIFEST}"))[:4] if p.is_dir() else []
+            hint = f"; it holds artifacts: {', '.join(str(Path(c).parent) for c in inside)}" if inside else ""
+            raise ArtifactError(f"{p} is not an edgecompile artifact (no {MANIFEST}){hint}.")
         if mf.stat().st_size > MAX_MANIFEST_BYTES:
             raise ArtifactError(f"{mf} is {mf.stat().st_size} bytes, more than any manifest edgecompile writes.")
         try:

@@ -34,3 +34,14 @@ def test_open_rejects_non_artifacts(tmp_path):
     (tmp_path / "manifest.json").write_text("{not json")
     with pytest.raises(ArtifactError, match="not valid JSON"):
         Artifact.open(tmp_path)
+
+
+def test_a_folder_of_artifacts_names_them(tmp_path):
+    import pytest
+
+    from edgecompile.errors import ArtifactError
+
+    (tmp_path / "c-fp32").mkdir()
+    (tmp_path / "c-fp32" / "manifest.json").write_text("{}")
+    with pytest.raises(ArtifactError, match=r"no manifest.json\); it holds artifacts: .*c-fp32"):
+        Artifact.open(tmp_path)
