@@ -11,6 +11,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from edgecompile.backends.base import (Backend, BackendInfo, CompileContext, CompileResult, Option, SupportReport,
                                        Tolerance, UnsupportedNode)
 from edgecompile.backends.runner_io import RunnerIO
@@ -52,15 +54,21 @@ class OvRunner(RunnerIO):
         index = {name: i for i, port in enumerate(self.compiled.inputs) for name in port.get_names()}
         # the request's own input buffers, written in place: no Tensor object per call (measured ~1 us each;
         # the dict form of infer() wraps results in an OVDict, 25-40 us)
-        self._in = [(s.name, self.request.get_input_tensor(index[s.name]).data) for s in self.inputs]
+        # (a dynamic input's buffer has no size until a shape is set: it is handed over per call instead)
+        self._in = [(s.name, self.request.get_input_tensor(index[s.name]).data) for s in self.inputs
+                    if s.name not in self._dynamic]
+        self._in_dynamic = [(s.name, index[s.name]) for s in self.inputs if s.name in self._dynamic]
         out_index = {name: i for i, port in enumerate(self.compiled.outputs) for name in port.get_names()}
         self._out = [(s.name, out_index[s.name]) for s in self.outputs]
         self._infer, self._get = self.request.infer, self.request.get_output_tensor
+        self._tensor = ov.Tensor
 
     def run(self, feeds):
         self.check(feeds)
         for name, buf in self._in:
             buf[...] = feeds[name]
+        for name, i in self._in_dynamic:
+            self.request.set_input_tensor(i, self._tensor(np.ascontiguousarray(feeds[name])))
         self._infer()
         return {name: self._get(i).data.copy() for name, i in self._out}
 
@@ -163,6 +171,8 @@ class OpenVinoBackend(Backend):
         if ctx.precision not in self.info.precisions:
             raise UsageError(f"openvino has no precision '{ctx.precision}' (choose {', '.join(self.info.precisions)}).")
         config = runtime_config(ctx.precision, ctx.options)  # validate options before any work
+        if ctx.precision == "int8":
+            config.update(int8.dense_chain_config(ctx.model))
         inputs, outputs = io_specs(ctx.model)
         extra: dict = {"device": "CPU", "runtime_config": config}
         with tempfile.TemporaryDirectory() as tmp:

@@ -21,6 +21,21 @@ from pathlib import Path
 import numpy as np
 
 DEFAULT_METHOD = "qdq"
+DENSE = ("MatMul", "Gemm")
+
+
+def dense_chain_config(model) -> dict[str, str]:
+    """CPU plugin properties an int8 graph with two or more dense layers needs to compute right.
+
+    OpenVINO 2026.4's CPU plugin fuses a quantized MatMul/Gemm sequence into one snippets kernel
+    (its MLP-sequence tokenization) when the batch is a multiple of 4; that kernel returns garbage
+    (measured: cosine 0.02-0.3 against ONNX Runtime on the same QDQ graph, values up to 1e25), and
+    with a bias Add between the layers compilation aborts ("Not enough gp registers"). Batch 1 and
+    the unfused FullyConnected kernels are right. Snippets off costs a CNN with one dense head
+    (KWS, ResNet-8) time, so only graphs that could form such a sequence get it."""
+    if sum(n.op_type in DENSE for n in model.graph.node) < 2:
+        return {}
+    return {"SNIPPETS_MODE": "DISABLE"}
 
 
 def nncf_quantize(ov_model, calib: list[dict[str, np.ndarray]], input_names: list[str]):
