@@ -73,16 +73,19 @@ def tvm_call(path: Path, x: np.ndarray):
 
 
 def bare_call(art, x: np.ndarray):
-    """The runtime's own lean call on an edgecompile artifact, with the artifact's settings."""
+    """The runtime's own lean call on an edgecompile artifact, with the settings its runner loads it with
+    (the plugin config, and the threads the load option sets: else bare and run() differ in threads)."""
     details = art.manifest.get("backend_details") or {}
+    threads = art.manifest.get("options", {}).get("threads")
     if art.backend == "onnxruntime":
-        return ort_call(art.file("model.onnx"), x, details.get("threads"))
+        return ort_call(art.file("model.onnx"), x, threads)
     if art.backend == "openvino":
-        return openvino_call(art.file("model.xml"), x, details.get("runtime_config"))
+        config = {**(details.get("runtime_config") or {}), **({"INFERENCE_NUM_THREADS": str(threads)} if threads else {})}
+        return openvino_call(art.file("model.xml"), x, config)
     if art.backend == "tflite":
         from edgecompile.backends.tflite.runner import make_interpreter
 
-        it = make_interpreter(art.file("model.tflite"), details.get("threads"))
+        it = make_interpreter(art.file("model.tflite"), threads)
         i, o = it.get_input_details()[0]["index"], it.get_output_details()[0]["index"]
 
         def call():
@@ -91,6 +94,10 @@ def bare_call(art, x: np.ndarray):
             return it.get_tensor(o)
         return call
     if art.backend == "tvm":
+        if threads:  # one pool per process: the runner's load set it already; set it alike for a bare-only use
+            import tvm
+
+            tvm.get_global_func("runtime.config_threadpool")(1, int(threads))
         return tvm_call(art.file("model.so"), x)
     return None
 

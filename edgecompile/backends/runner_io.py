@@ -2,8 +2,8 @@
 quantize/dequantize helpers from the manifest's scales.
 
 `run()` must cost little more than the bare runtime call (small models run in microseconds), so
-everything is computed once at load time and the per-call check is a key-set compare plus, per
-input, a shape-tuple compare and a dtype identity test. A mismatch is an InputError naming the
+everything is computed once at load time and the per-call check is a length compare plus, per
+input, a dict lookup, a dtype identity test and a shape-tuple compare. A mismatch is an InputError naming the
 input, never a silent cast: a float array for an int8 input is refused; the caller converts it
 with `quantize_inputs` (and reads real values back with `dequantize_outputs`).
 """
@@ -25,22 +25,38 @@ class RunnerIO:
     def __init__(self, inputs: list[TensorSpec], outputs: list[TensorSpec]):
         self.inputs, self.outputs = list(inputs), list(outputs)
         self._names = frozenset(s.name for s in self.inputs)
+        self._count = len(self._names)
         self._expect = [(s.name, tuple(s.shape), np.dtype(s.dtype)) for s in self.inputs]
         # a dynamic dimension (-1, `--batch dynamic`) takes any size: those inputs get the slower check
         self._dynamic = {s.name for s in self.inputs if any(d < 0 for d in s.shape)}
 
     def check(self, feeds: dict) -> None:
-        """Raise InputError unless `feeds` has exactly the inputs, each with its shape and dtype."""
+        """Raise InputError unless `feeds` has exactly the inputs, each with its shape and dtype.
+
+        Fast path: as many feeds as inputs and every input's name found means exactly the inputs (no set
+        built per call); a dtype identity test and a shape-tuple compare per input. Anything else goes to
+        _explain, which finds what is wrong and says so."""
+        if len(feeds) != self._count:
+            self._key_error(feeds)
+        try:
+            for name, shape, dtype in self._expect:
+                x = feeds[name]
+                if x.dtype is not dtype or x.shape != shape:
+                    self._explain(feeds)
+        except (KeyError, AttributeError):
+            self._explain(feeds)
+
+    def _explain(self, feeds: dict) -> None:
+        """The careful check: raise the InputError that names what is wrong, or return if nothing is."""
         if feeds.keys() != self._names:
             self._key_error(feeds)
         for name, shape, dtype in self._expect:
             x = feeds[name]
-            try:
-                if x.shape != shape and not (name in self._dynamic and _fits(x.shape, shape)):
-                    self._value_error(name, x, shape, dtype)
-                if x.dtype is not dtype and x.dtype != dtype:
-                    self._value_error(name, x, shape, dtype)
-            except AttributeError:  # not an ndarray
+            if not isinstance(x, np.ndarray):
+                self._value_error(name, x, shape, dtype)
+            if x.shape != shape and not (name in self._dynamic and _fits(x.shape, shape)):
+                self._value_error(name, x, shape, dtype)
+            if x.dtype != dtype:
                 self._value_error(name, x, shape, dtype)
 
     def _key_error(self, feeds: dict) -> None:

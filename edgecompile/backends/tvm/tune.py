@@ -98,11 +98,15 @@ def tune(mod, target, target_dict: dict, trials: int, model_bytes: bytes, precis
         preflight()
         work_dir.mkdir(parents=True, exist_ok=True)
         workers = max(1, min(2, os.cpu_count() or 1))
+        # the scheduler first gives each task one round of num_trials_per_iter: with a round as large as
+        # the budget, the first task (often a trivial reshape or the dense head) took every trial
+        tasks = len(ms.relax_integration.extract_tasks(fused, target))
+        per_iter = max(1, min(32, trials // max(1, tasks)))
         # generous timeouts: on a loaded machine one candidate's LLVM build took over the default 30 s,
         # and a timed-out candidate is a lost trial
         db = ms.relax_integration.tune_relax(
             mod=fused, params={}, target=target, work_dir=str(work_dir), max_trials_global=trials,
-            num_trials_per_iter=min(32, trials),
+            num_trials_per_iter=per_iter,
             builder=ms.builder.LocalBuilder(max_workers=workers, timeout_sec=BUILD_TIMEOUT_S),
             runner=ms.runner.LocalRunner(timeout_sec=RUN_TIMEOUT_S))
         if not _has_records(work_dir):
