@@ -81,7 +81,7 @@ def test_general_requantization_selected_and_exact(tools, tmp_path):
         if t.name == "y_s":
             t.CopyFrom(numpy_helper.from_array(np.array(numpy_helper.to_array(t) / 300, np.float32), "y_s"))
     kernels = _m4_equals_host(qdq, feeds[0]["x"], tmp_path)
-    assert "conv_s8_simd4_any" in kernels and "req" in kernels, kernels
+    assert "conv_s8_im2row_any" in kernels and "req" in kernels, kernels
 
 
 def test_drawn_int8_convs_on_cortex_m4(tools, tmp_path_factory):
