@@ -75,10 +75,7 @@ EC_API void ec_dwconv_s8_simd(const int8_t* x, int8_t* y, const ec_conv_geo* g, 
       const int8_t* const ws = w_hwc + (ky0 * kw + kx0) * ch;
       int8_t* const yp = y + ((int32_t)oy * g->ow + ox) * ch;
       const int32_t xrow = (int32_t)g->iw * ch, wrow = (int32_t)kw * ch; /* one window row down */
-      if (nky <= 0 || nkx <= 0) { /* a window wholly in the padding: the bias alone */
-        int c;
-        for (c = 0; c < ch; ++c) yp[c] = EC_REQ(bias[c], mult[c], shift[c], out_zp, amin, amax);
-      } else if (nkx == 3) {
+      if (nkx == 3) { /* (pads < kernel: every window holds a tap of the input) */
         EC_DW_PIXEL(3);
       } else if (nkx == 2) {
         EC_DW_PIXEL(2);
