@@ -120,14 +120,16 @@ def _simd_conv(draw, depthwise: bool):
     nodes = [node] + ([helper.make_node(act, ["y"], ["z"], name="act0")] if act else [])
     model = op_models.model(nodes, {"x": (1, c, h, w)}, ["z" if act else "y"], inits)
     pointwise = kh == kw == strides[0] == strides[1] == 1 and not any(pads)
-    want = "dwconv_s8_simd" if depthwise else ("conv_s8_im2row" if oc % 2 == 0 and not pointwise else "")
+    want = "dwconv_s8_simd" if depthwise else ("conv_s8_simd4" if oc % 2 else "pw_s8_simd" if pointwise
+                                               else "conv_s8_im2row")
     return model, rng.standard_normal((1, c, h, w)).astype(np.float32), want
 
 
 @pytest.mark.parametrize("depthwise", [False, True], ids=["gemm", "depthwise"])
 def test_drawn_simd_geometries_on_cortex_m4(depthwise, tools, tmp_path_factory):
-    """The 2x2-block GEMM (conv_s8_im2row: gathered windows, a k % 8 == 4 tail, an odd last pixel) and the
-    depthwise kernel (3- and 2-tap rows unrolled, other widths looped) give the host's bytes."""
+    """The 2x2-block GEMM (conv_s8_im2row: gathered windows, k % 16 groups before the 16-byte loop, an odd
+    last pixel; pw_s8_simd), conv_s8_simd4 (odd Cout) and the depthwise kernel (3- and 2-tap rows unrolled,
+    other widths looped) give the host's bytes."""
     @PROFILE
     @given(drawn=_simd_conv(depthwise))
     def prop(drawn):
