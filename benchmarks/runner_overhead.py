@@ -7,7 +7,7 @@ of run_p50 - bare_p50 and run_p50 / bare_p50. Goal (issue 10): within 5 % or 0.5
 Artifacts are built like `--target auto` builds its candidates (the host profile's threads per backend; int8
 with --calib random). Not a test.
 
-    python benchmarks/runner_overhead.py [--models kws,resnet8] [--rounds 60] [--per-round 100] [--out r.json]
+    python benchmarks/runner_overhead.py [--models kws,resnet8] [--backends onnxruntime,openvino,tflite,tvm] [--rounds 60] [--per-round 100] [--out r.json]
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ BACKENDS = {"onnxruntime": ("fp32", "fp16", "int8"), "openvino": ("fp32", "fp16"
             "tflite": ("fp32", "fp16", "int8"), "tvm": ("fp32", "fp16")}
 
 
-def build_all(src: Path, out: Path):
+def build_all(src: Path, out: Path, backends: list[str]):
     """(artifacts, the normalized fp32 graph they were built from)."""
     from edgecompile.artifact import Artifact
     from edgecompile.auto import host_profile
@@ -33,7 +33,8 @@ def build_all(src: Path, out: Path):
 
     threads = host_profile().options.get("threads", {})
     arts, normalized = [], None
-    for backend, precisions in BACKENDS.items():
+    for backend in backends:
+        precisions = BACKENDS[backend]
         opts = {f"{backend}.threads": threads[backend]} if backend in threads else {}
         rep = build(str(src), [backend], list(precisions), calib="random", out=out, force=True, options=opts)
         normalized = rep.normalized.model
@@ -69,13 +70,13 @@ def pair(run, bare, rounds: int, per_round: int) -> dict:
             "ratio": round(float(np.median(ratios)), 3), "within": diff <= max(0.05 * bare_us, 0.5)}
 
 
-def one_model(name: str, out: Path, rounds: int, per_round: int) -> list[dict]:
+def one_model(name: str, out: Path, rounds: int, per_round: int, backends: list[str]) -> list[dict]:
     import edgecompile
     from edgecompile.core.graph import graph_layouts, seeded_inputs
     from edgecompile.core.tensor import encode
 
     src = MLPERF / FILES[name][0]
-    arts, model = build_all(src, out / name)
+    arts, model = build_all(src, out / name, backends)
     sample, lay = seeded_inputs(model, 1)[0], graph_layouts(model)
     rows = []
     for art in arts:
@@ -94,6 +95,7 @@ def one_model(name: str, out: Path, rounds: int, per_round: int) -> list[dict]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", default="kws,resnet8")
+    ap.add_argument("--backends", default=",".join(BACKENDS))
     ap.add_argument("--rounds", type=int, default=60)
     ap.add_argument("--per-round", type=int, default=100)
     ap.add_argument("--out", type=Path, default=None)
@@ -101,7 +103,7 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for m in a.models.split(","):
-            rows += one_model(m, Path(tmp), a.rounds, a.per_round)
+            rows += one_model(m, Path(tmp), a.rounds, a.per_round, a.backends.split(","))
     print(f"{'model':8} {'backend':12} {'prec':5} {'run us':>8} {'bare us':>8} {'diff':>6} {'ratio':>6}  within")
     for r in rows:
         print(f"{r['model']:8} {r['backend']:12} {r['precision']:5} {r['run_us']:8.2f} {r['bare_us']:8.2f} "
