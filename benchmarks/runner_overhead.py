@@ -1,7 +1,7 @@
 """Runner overhead: `edgecompile.load(artifact).run(feeds)` against the bare runtime call on the same artifact
 with the same settings (threads, plugin config), per backend x precision, on the MLPerf Tiny float models.
 
-Each pair is timed in many short interleaved rounds (run, bare, run, bare, ...; batch 1) so that load from
+Each pair is timed in many short interleaved rounds (run, bare, bare, run, ...; batch 1) so that load from
 other processes hits both alike; per round the p50 of each, and the figure kept is the median over rounds
 of run_p50 - bare_p50 and run_p50 / bare_p50. Goal (issue 10): within 5 % or 0.5 us, whichever is larger.
 Artifacts are built like `--target auto` builds its candidates (the host profile's threads per backend; int8
@@ -52,15 +52,15 @@ def pair(run, bare, rounds: int, per_round: int) -> dict:
             fn()
     clock = time.perf_counter
     diffs, ratios, runs, bares = [], [], [], []
-    for _ in range(rounds):
-        p50 = []
-        for fn in (run, bare):
-            t = []
+    for k in range(rounds):
+        p50 = {}
+        for which in ((0, 1) if k % 2 else (1, 0)):  # alternate which goes first: no order bias
+            fn, t = (run, bare)[which], []
             for _ in range(per_round):
                 t0 = clock()
                 fn()
                 t.append(clock() - t0)
-            p50.append(float(np.median(t)) * 1e6)
+            p50[which] = float(np.median(t)) * 1e6
         runs.append(p50[0])
         bares.append(p50[1])
         diffs.append(p50[0] - p50[1])
