@@ -1,0 +1,145 @@
+"""Patch-based execution (MCUNetV2) in the C backend's memory planner: arena against band count, int8.
+
+    python benchmarks/patch_ram.py [--out benchmarks/results/patch_ram.json] [--qemu]
+
+Models: a MobileNetV2-like model with a high-resolution start (tests/backends/c/mbv2_like.py: 96x96x3, stride-2
+stem to 16 channels, five inverted-residual blocks; random weights, quantized on random calibration data) and
+the MLPerf Tiny KWS and ResNet-8 int8 models. Per model: the plain plan's arena and the whole-tensor liveness
+bound; for each band count, the smallest arena any stage gives (option patch=N) with its recomputed MACs; the
+smallest overall; and what `auto` picks under the cortex-m4 profile's 128 KiB RAM budget. With --qemu: the
+emulated Cortex-M4's instructions per inference (SMLAD kernels) plain vs patched, and whether the patched
+firmware's output bytes equal the plain host build's.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from models import MODELS  # noqa: E402  ($EDGECOMPILE_MODELS or ../shared/models/mlperf_tiny)
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # the MobileNet-like model's builder lives with the tests that use it
+BANDS = (2, 3, 4, 6, 8, 12, 16, 24)
+BUDGET = 131072  # targets/cortex-m4.toml [budget] ram
+
+
+def qdq_graph(name: str, tmp: Path):
+    """(ONNX model to build, int8 QDQ graph the C backend lowers)."""
+    from edgecompile import frontends
+    from edgecompile.backends.base import CompileContext
+    from edgecompile.backends.c.backend import CBackend
+    from edgecompile.passes.pipeline import normalize
+    from edgecompile.targets import resolve
+
+    if name == "mobilenet-like":
+        import onnx
+
+        from backends.c import mbv2_like
+
+        path = tmp / "mbv2_like.onnx"
+        onnx.save(mbv2_like.model(), path)
+        rng = np.random.default_rng(0)
+        calib = [{"x": rng.standard_normal((1, 3, 96, 96)).astype(np.float32)} for _ in range(16)]
+        model = normalize(frontends.load(str(path)).model).model
+        return path, CBackend().graph_for(CompileContext(model, resolve("c"), "int8", tmp, calib=calib))
+    path = MODELS / name
+    return path, normalize(frontends.load(str(path)).model).model
+
+
+def sweep(qdq) -> dict:
+    from edgecompile.backends.c import lower
+    from edgecompile.backends.c.backend import _plan
+
+    g, _ = lower.lower(qdq)
+    io = sum(g.tensors[n].nbytes for n in g.inputs + g.outputs)
+    _, p0 = _plan(g, {})
+    row = {"whole_tensor_bound_bytes": p0.lower_bound, "arena_plain_bytes": p0.arena_bytes, "io_bytes": io,
+           "bands": []}
+    for n in BANDS:
+        try:
+            info = _plan(g, {"patch": str(n)})[1].patch
+        except Exception as e:  # noqa: BLE001  (no stage has n output rows: UsageError)
+            row["bands"].append({"tiles": n, "error": str(e)[:80]})
+            continue
+        row["bands"].append({k: info[k] for k in ("tiles", "arena_after", "recomputed_macs", "recomputed_pct",
+                                                   "macs", "stage_ops")} | {"stage_len": len(info["layers"])})
+    best = _plan(g, {"patch": "smallest"})[1].patch
+    row["smallest"] = best and {k: best[k] for k in ("tiles", "arena_after", "recomputed_macs", "recomputed_pct")}
+    auto = _plan(g, {}, BUDGET)[1].patch
+    row["auto_under_128k"] = auto and {k: auto[k] for k in ("tiles", "arena_after", "recomputed_macs",
+                                                            "recomputed_pct", "stage_ops")}
+    return row
+
+
+def emulate(path: Path, tmp: Path, patch: str) -> dict:
+    """The cortex-m4 build (budget lifted so the plain plan builds too) on QEMU."""
+    from edgecompile.artifact import Artifact
+    from edgecompile.backends.c.qemu import bench
+    from edgecompile.driver import build
+
+    r = build(str(path), ["cortex-m4"], ["int8"], calib="random", out=tmp / patch, force=True,
+              options={"patch": patch, "max_ram": 1 << 22}).results[0]
+    if not r.ok:
+        raise SystemExit(f"{path.name} patch={patch}: {r.error}")
+    art = Artifact.open(r.path)
+    m = bench(art, runs=1, warmup=0, settings=art.manifest["profile"]["bench"])
+    d = art.manifest["backend_details"]
+    return {"patch": patch, "arena_bytes": d["arena_bytes"], "instructions": m["instructions_per_inference"],
+            "estimated_cycles": m.get("estimated_cycles"), "output_matches_host": m["output_matches_host"],
+            "host_output": art.load().run({art.inputs[0].name: _sample(art)})}
+
+
+def _sample(art):
+    from edgecompile.backends.c.qemu import sample_input  # the input the emulator run uses
+
+    return sample_input(art.manifest["inputs"][0])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default=None, help="write the rows as JSON here")
+    ap.add_argument("--qemu", action="store_true", help="also run plain and patched firmware on the emulated M4")
+    args = ap.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("mobilenet-like", "kws_ref_model.tflite", "pretrainedResnet_quant.tflite"):
+            path, qdq = qdq_graph(name, Path(tmp))
+            row = {"model": name, **sweep(qdq)}
+            print(f"{name}: whole-tensor bound {row['whole_tensor_bound_bytes']:,} B, plain arena "
+                  f"{row['arena_plain_bytes']:,} B, I/O {row['io_bytes']:,} B")
+            for b in row["bands"]:
+                if "error" in b:
+                    print(f"  {b['tiles']:2d} bands: no stage")
+                    continue
+                print(f"  {b['tiles']:2d} bands: arena {b['arena_after']:>8,} B ({row['arena_plain_bytes'] / b['arena_after']:.2f}x"
+                      f" smaller), stage of {b['stage_len']} ops, recomputed {b['recomputed_macs']:>10,} MACs "
+                      f"(+{b['recomputed_pct']}% of the stage's {b['macs']:,})")
+            s, a = row["smallest"], row["auto_under_128k"]
+            print(f"  smallest: {s['arena_after']:,} B in {s['tiles']} bands, +{s['recomputed_pct']}%" if s else
+                  "  smallest: no patch plan beats the plain arena")
+            print(f"  auto under {BUDGET:,} B RAM: {a['arena_after']:,} B in {a['tiles']} bands, +{a['recomputed_pct']}%"
+                  if a else f"  auto under {BUDGET:,} B RAM: plain plan kept (it fits, or nothing smaller)")
+            if args.qemu and (s or a):
+                runs = [emulate(path, Path(tmp) / name, p) for p in ("off", str((a or s)["tiles"]))]
+                same = all(np.array_equal(x, y) for x, y in zip(runs[0].pop("host_output").values(),
+                                                                 runs[1].pop("host_output").values()))
+                row["qemu"] = runs + [{"patched_output_equals_plain": same}]
+                for r in runs:
+                    print(f"  cortex-m4 patch={r['patch']}: arena {r['arena_bytes']:,} B, {r['instructions']:,} instructions"
+                          f"{', %s cycles (est.)' % format(r['estimated_cycles'], ',') if r['estimated_cycles'] else ''}"
+                          f", emulator output == host: {r['output_matches_host']}")
+                print(f"  instructions ratio patched/plain {runs[1]['instructions'] / runs[0]['instructions']:.3f}; "
+                      f"patched host output == plain host output: {same}")
+            rows.append(row)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
