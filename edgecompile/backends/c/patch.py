@@ -1,17 +1,13 @@
-"""Patch-based execution (MCUNetV2): a stage of consecutive spatial ops run band by band of its output.
+"""Patch-based execution (MCUNetV2): a stage of consecutive spatial ops computed tile by tile of its output.
 
 A stage is a run of ops in the schedule (conv, depthwise, pooling, element-wise, a layout copy of the stage
-input) that reads one tensor X and leaves one tensor Y for the rest of the graph. Its output rows are cut
-into bands; for each band the stage computes, op after op, only the rows of each intermediate tensor that
-the band's receptive field needs (neighbouring bands recompute the overlap: the halo), in buffers of band
-height. The stage's intermediates never exist whole: the arena holds X, Y and one band's buffers.
-
-Bands span whole rows, so every band buffer is contiguous in NHWC and the same kernels run on it with
-adjusted geometry: an op producing rows [a, b) of its output from a buffer that holds input rows from r0
-reads from row need = max(0, a*sh - pt) on (pointer offset), sees ih = rows held from there and
-pt = pt - a*sh + need (0 <= pt <= the layer's). Rows the window needs outside the buffer lie outside the
-tensor, so the kernels' own bounds checks pad exactly where the whole-tensor layer pads: same sums, same
-bytes. The stage becomes one `patch` op (ops/patch.py emits it) whose scratch holds the band buffers.
+input) that reads one tensor X and leaves one tensor Y for the rest of the graph. Y is cut into tiles: bands
+of whole rows, or a grid that cuts columns too. For each tile the stage computes, op after op, only the
+window of each intermediate tensor that the tile's receptive field needs (neighbouring tiles recompute the
+overlap: the halo), in buffers of tile size. The stage's intermediates never exist whole: the arena holds X,
+Y and one tile's buffers. The same kernels run on the tiles with adjusted geometry (patch_tiles.py says how,
+and why the bytes stay the same). The stage becomes one `patch` op (ops/patch.py emits it) whose scratch
+holds the tile buffers.
 """
 from __future__ import annotations
 
@@ -19,7 +15,7 @@ import copy
 from dataclasses import dataclass
 
 from edgecompile.backends.c import planner
-from edgecompile.backends.c.ir import ITEMSIZE, NHWC, Graph, Op, Tensor, logical_strides, pad4, strides
+from edgecompile.backends.c.ir import ITEMSIZE, NHWC, Graph, Op, Tensor
 
 SPATIAL = ("conv", "pool")
 ELEMENTWISE = ("lut", "unary", "binary")
@@ -103,138 +99,126 @@ def _supported(g, op: Op) -> bool:
     return False
 
 
-def input_rows(op: Op, rows: tuple[int, int], ih: int) -> tuple[int, int]:
-    """The input rows [top, bottom) that output rows [a, b) of `op` read (clipped to the tensor)."""
-    a, b = rows
+def input_window(op: Op, win: tuple, shape) -> tuple[int, int, int, int]:
+    """The input rows [top, bottom) and columns [left, right) that the output window (rows [a, b), columns
+    [c, d)) of `op` reads, clipped to the input (NCHW `shape`)."""
+    a, b, c, d = win
     if op.kind not in SPATIAL:
-        return a, b
+        return win
     geo = op.attrs["geo"]
-    dh = geo.get("dh", 1)
-    top = max(0, a * geo["sh"] - geo["pt"])
-    bottom = min(ih, (b - 1) * geo["sh"] - geo["pt"] + (geo["kh"] - 1) * dh + 1)
-    return top, max(top, bottom)
+    dh, dw = geo.get("dh", 1), geo.get("dw", 1)
+    top, left = max(0, a * geo["sh"] - geo["pt"]), max(0, c * geo["sw"] - geo["pl"])
+    bottom = min(shape[2], (b - 1) * geo["sh"] - geo["pt"] + (geo["kh"] - 1) * dh + 1)
+    right = min(shape[3], (d - 1) * geo["sw"] - geo["pl"] + (geo["kw"] - 1) * dw + 1)
+    return top, max(top, bottom), left, max(left, right)
 
 
-def regions(g, ops: list[Op], y: str, rows: tuple[int, int]) -> dict[str, tuple[int, int]]:
-    """Rows of each stage tensor that output rows `rows` of y need (the union over its readers)."""
-    need = {y: rows}
+def regions(g, ops: list[Op], y: str, win: tuple, whole_rows: bool) -> dict[str, tuple]:
+    """The window (rows, columns) of each stage tensor that window `win` of y needs (the union over its
+    readers). whole_rows: bands, every tensor's rows kept whole (width), so that its buffers are contiguous."""
+    need = {y: win}
     for op in reversed(ops):
         r = need[op.outputs[0]]
         for t in op.inputs:
-            top, bottom = input_rows(op, r, g.tensors[t].shape[2])
+            shape = g.tensors[t].shape
+            w = input_window(op, r, shape)
+            if whole_rows:
+                w = (w[0], w[1], 0, shape[3])
             old = need.get(t)
-            need[t] = (top, bottom) if old is None else (min(old[0], top), max(old[1], bottom))
+            need[t] = w if old is None else (min(old[0], w[0]), max(old[1], w[1]), min(old[2], w[2]),
+                                             max(old[3], w[3]))
     return need
 
 
-def bands(h: int, n: int) -> list[tuple[int, int]]:
-    """`h` rows cut into `n` bands as equal as they come."""
-    cuts = [round(k * h / n) for k in range(n + 1)]
-    return [(cuts[k], cuts[k + 1]) for k in range(n)]
+def cuts(h: int, n: int) -> list[tuple[int, int]]:
+    """`h` rows (or columns) cut into `n` runs as equal as they come."""
+    at = [round(k * h / n) for k in range(n + 1)]
+    return [(at[k], at[k + 1]) for k in range(n)]
 
 
-def _row_elems(t: Tensor) -> int:
-    return t.shape[1] * t.shape[3]  # one NHWC row: W * C
+def elems(t: Tensor, win: tuple) -> int:
+    return (win[1] - win[0]) * (win[3] - win[2]) * t.shape[1]
 
 
-class Bands:
-    """The band-by-band ops of a patch op, built when first emitted (planning needs only their sizes). Never
-    changed once built: copies of the graph share it."""
+class Tiles:
+    """The tile-by-tile ops of a patch op (patch_tiles.py), built when first emitted (planning needs only their
+    sizes). Never changed once built: copies of the graph share it."""
 
-    def __init__(self, g, ops: list[Op], stage: Stage, plans: list[dict], offset: dict):
-        self._args, self._built = (g, ops, stage, plans, offset), None
+    def __init__(self, *args):
+        self._args, self._built = args, None
 
     def __deepcopy__(self, memo):
         return self
 
     def __iter__(self):
         if self._built is None:
-            g, ops, stage, plans, offset = self._args
-            self._built = [_band(g, ops, stage, need, offset, k) for k, need in enumerate(plans)]
+            from edgecompile.backends.c.patch_tiles import tile_ops
+
+            g, ops, stage, plans, offset, grid = self._args
+            self._built = [tile_ops(g, ops, stage, need, offset, grid, k) for k, need in enumerate(plans)]
         return iter(self._built)
 
 
-def apply(g, stage: Stage, n: int) -> tuple[Graph, dict]:
-    """A copy of `g` whose stage runs as one `patch` op over `n` bands, and what that costs and saves."""
+def apply(g, stage: Stage, grid) -> tuple[Graph, dict] | tuple[None, None]:
+    """A copy of `g` whose stage runs as one `patch` op over a grid of (rows, columns) tiles (an int: that many
+    bands), and what that costs and saves; (None, None) when the kernels cannot take that grid's geometry."""
+    ty, tx = (grid, 1) if isinstance(grid, int) else grid
     ops = g.ops[stage.start:stage.end]
     g, tensors = copy.copy(g), g.tensors  # the ops and tensors stay shared: only the schedule changes
     g.ops, g.tensors = list(g.ops), dict(tensors)
-    made = [op.outputs[0] for op in ops if op.outputs[0] != stage.y]
-    plans = [regions(g, ops, stage.y, r) for r in bands(g.tensors[stage.y].shape[2], n)]
-    size = {t: planner._align(max((p[t][1] - p[t][0]) * _row_elems(g.tensors[t]) * ITEMSIZE[g.tensors[t].dtype]
-                                  for p in plans)) for t in made}
-    where = {op.outputs[0]: k for k, op in enumerate(ops)}
-    last = {t: max(k for k, op in enumerate(ops) if t in op.inputs) for t in made}
-    home = {t: t for t in made}
-    for k, op in enumerate(ops):  # element-wise ops that may run in place do, where their rows are the input's
+    yt = g.tensors[stage.y]
+    plans = [regions(g, ops, stage.y, (a, b, c, d), tx == 1) for a, b in cuts(yt.shape[2], ty)
+             for c, d in cuts(yt.shape[3], tx)]
+    if tx > 1 and not _left_aligned(g, ops, stage, plans):
+        return None, None
+    # tensors with a buffer in the op's scratch: the stage's own; with columns cut, X's window and Y's tile too
+    made = [op.outputs[0] for op in ops if op.outputs[0] != stage.y or tx > 1]
+    gathered = tx > 1 and any(op.kind != "copy" and stage.x in op.inputs for op in ops)
+    size = {t: planner._align(max(elems(g.tensors[t], p[t]) for p in plans) * ITEMSIZE[g.tensors[t].dtype])
+            for t in made + [stage.x] * gathered}
+    where = {op.outputs[0]: k for k, op in enumerate(ops)} | {stage.x: -1}
+    last = {t: max(k for k, op in enumerate(ops) if t in op.inputs) for t in size if t != stage.y}
+    last[stage.y] = len(ops)  # the scatter into Y after the last op
+    home = {t: t for t in size}
+    for k, op in enumerate(ops):  # element-wise ops that may run in place do, where their window is the input's
         t = op.inputs[0]
         if op.inplace and op.kind in ELEMENTWISE and op.outputs[0] in made and t in made and last[t] == k \
                 and g.tensors[t].dtype == g.tensors[op.outputs[0]].dtype and all(p[t] == p[op.outputs[0]] for p in plans):
             home[op.outputs[0]] = home[t]
     span = {}
-    for t in made:
+    for t in size:
         lo, hi = span.get(home[t], (where[t], last[t]))
         span[home[t]] = (min(lo, where[t]), max(hi, last[t]))
     bufs = [planner.Buffer([r], size[r], *span[r]) for r in span]
     scratch, placed = planner._place(sorted(bufs, key=lambda b: (-b.nbytes, b.first)))
     offset = {b.tensors[0]: off for b, off in placed}
-    offset = {t: offset[home[t]] for t in made}
+    offset = {t: offset[home[t]] for t in size}
     convs = [op for op in ops if op.kind == "conv"]
     nominal = sum(conv_macs(op.attrs["geo"]) for op in convs)
-    # a band computes rows [a, b) of each conv output: (b - a) / oh of the layer's MACs
-    executed = sum(conv_macs(op.attrs["geo"]) // op.attrs["geo"]["oh"] * (p[op.outputs[0]][1] - p[op.outputs[0]][0])
+    # a tile computes a window of each conv output: its share of the layer's MACs
+    per_px = {id(op): conv_macs(op.attrs["geo"]) // (op.attrs["geo"]["oh"] * op.attrs["geo"]["ow"]) for op in convs}
+    executed = sum(per_px[id(op)] * elems(g.tensors[op.outputs[0]], p[op.outputs[0]]) // g.tensors[op.outputs[0]].shape[1]
                    for p in plans for op in convs)
-    info = {"tiles": n, "layers": [op.source or op.kind for op in ops], "stage_ops": [stage.start, stage.end],
-            "macs": nominal, "recomputed_macs": executed - nominal,
+    info = {"tiles": ty * tx, "grid": [ty, tx], "layers": [op.source or op.kind for op in ops],
+            "stage_ops": [stage.start, stage.end], "macs": nominal, "recomputed_macs": executed - nominal,
             "recomputed_pct": round(100.0 * (executed - nominal) / nominal, 2) if nominal else 0.0,
             "scratch_bytes": scratch}
-    op = Op("patch", [stage.x], [stage.y], {"bands": Bands(g, ops, stage, plans, offset), "info": info},
-            source=f"patch-based: {len(ops)} ops in {n} bands")
+    what = f"{ty} bands" if tx == 1 else f"{ty}x{tx} tiles"
+    op = Op("patch", [stage.x], [stage.y], {"tiles": Tiles(g, ops, stage, plans, offset, (ty, tx)), "info": info},
+            source=f"patch-based: {len(ops)} ops in {what}")
     op.scratch = scratch
     g.ops[stage.start:stage.end] = [op]
     return g, info
 
 
-def _band(g, ops, stage: Stage, need: dict, offset: dict, k: int) -> tuple[Graph, list[Op]]:
-    """The ops of band k over views of its buffers: a small graph whose tensors carry `ptr` = where they lie
-    (("x"|"y", element offset into X or Y) or ("s", byte offset into the patch op's scratch))."""
-    sub, calls = Graph(), []
-
-    def view(name: str, t: Tensor, rows: int, ptr: tuple) -> str:
-        v = Tensor(f"{name}_b{k}", (1, t.shape[1], rows, t.shape[3]), t.dtype, NHWC, t.scale, t.zp, t.onnx_name)
-        v.ptr = ptr
-        sub.tensors[v.name] = v
-        return v.name
-
-    def held(t: str) -> tuple[int, int, tuple]:  # rows [top, bottom) its buffer holds, and where row `top` lies
-        if t == stage.x:
-            return 0, g.tensors[t].shape[2], ("x", 0)
-        return need[t][0], need[t][1], ("s", offset[t])
-
-    for j, op in enumerate(ops):
-        out = g.tensors[op.outputs[0]]
-        a, b = need[op.outputs[0]]
-        yptr = ("y", a * _row_elems(out)) if op.outputs[0] == stage.y else ("s", offset[op.outputs[0]])
-        new = Op(op.kind, [], [view(f"o{j}", out, b - a, yptr)], dict(op.attrs), op.source)
-        for m, t in enumerate(op.inputs):
-            x = g.tensors[t]
-            top, bottom, (kind, base) = held(t)
-            if op.kind == "copy":  # X in its own layout: rows start at the H stride
-                v = copy.copy(x)
-                v.name, v.ptr = f"i{j}_{m}_b{k}", ("x", a * logical_strides(x)[2])
-                sub.tensors[v.name] = v
-                new.inputs.append(v.name)
-                continue
-            start, end = (input_rows(op, (a, b), x.shape[2])[0], bottom) if op.kind in SPATIAL else (a, b)
-            skip = (start - top) * _row_elems(x)
-            ptr = (kind, base + (skip if kind in "xy" else skip * ITEMSIZE[x.dtype]))
-            new.inputs.append(view(f"i{j}_{m}", x, end - start, ptr))
+def _left_aligned(g, ops, stage: Stage, plans) -> bool:
+    """With columns cut, a spatial op reads its input buffer from the buffer's first column (the row stride is the
+    buffer's width, so the kernel's left padding must not go negative): its window's left edge must be the
+    buffer's in every tile."""
+    for p in plans:
+        for op in ops:
             if op.kind in SPATIAL:
-                geo = dict(op.attrs["geo"])
-                geo.update(ih=bottom - start, oh=b - a, pt=geo["pt"] - a * geo["sh"] + start)
-                new.attrs["geo"] = geo
-        if op.kind == "binary":
-            dims = pad4(sub.tensors[new.outputs[0]].stored, 1)
-            new.attrs.update(dims=dims, strides=[strides(dims)] * 2)
-        calls.append(new)
-    return sub, calls
+                t = op.inputs[0]
+                if input_window(op, p[op.outputs[0]], g.tensors[t].shape)[2] != p[t][2]:
+                    return False
+    return True

@@ -2,9 +2,9 @@
 against the RAM budget.
 
 auto: the plain plan, unless its arena + I/O is over the budget (--max-ram or the profile's); then every
-      stage at the start of the network in 2..32 bands is tried and the one that fits with the fewest
+      stage at the start of the network in 2..32 bands or grids up to 8x8 is tried and the one that fits with the fewest
       recomputed MACs is taken (none fits: the smallest arena, and the budget check says by how much).
-N:    N bands; of the stages, the one with the smallest arena (then the fewest recomputed MACs).
+N:    N bands (whole rows), or RxC: a grid of tiles; of the stages, the one with the smallest arena (then the fewest recomputed MACs).
 off:  never.
 `inspect` asks for "smallest": the smallest arena any stage and band count gives.
 """
@@ -13,28 +13,39 @@ from __future__ import annotations
 from edgecompile.backends.c import patch, planner
 from edgecompile.errors import UsageError
 
-TILES = (2, 3, 4, 6, 8, 12, 16, 24, 32)
+# bands (whole rows), then grids that cut columns too
+TILES = (2, 3, 4, 6, 8, 12, 16, 24, 32, (2, 2), (3, 3), (4, 4), (6, 6), (8, 8), (3, 2), (4, 2), (6, 3), (8, 4))
 
 
-def mode(value) -> str | int:
-    """'auto', 'off', 'smallest' or a number of bands (>= 2), from the option's text."""
+def mode(value):
+    """'auto', 'off', 'smallest', a number of bands (>= 2) or a grid (rows, columns) from "RxC"."""
     text = str(value if value is not None else "auto").strip().lower()
     if text in ("auto", "off", "smallest"):
         return text
     if text.isdigit() and int(text) >= 2:
         return int(text)
-    raise UsageError(f"c: option 'patch' is {value!r}; choose auto, off, or a number of bands (2 or more).")
+    parts = text.split("x")
+    if len(parts) == 2 and all(p.isdigit() and int(p) >= 1 for p in parts) and int(parts[0]) * int(parts[1]) >= 2:
+        return (int(parts[0]), int(parts[1])) if int(parts[1]) > 1 else int(parts[0])
+    raise UsageError(f"c: option 'patch' is {value!r}; choose auto, off, a number of bands (2 or more) or a grid "
+                     "of tiles such as 3x3.")
+
+
+def _fixed(want) -> bool:
+    return not isinstance(want, str)
 
 
 def candidates(g, tiles=TILES) -> list[tuple]:
     """(patched graph, its info, a quick arena estimate) for every stage and band count."""
     out = []
     for stage in patch.stages(g):
-        rows = g.tensors[stage.y].shape[2]
-        for n in tiles:
-            if n <= rows:
-                h, info = patch.apply(g, stage, n)
-                out.append((h, info, planner.plan(h).arena_bytes))
+        _, _, rows, cols = g.tensors[stage.y].shape
+        for grid in tiles:
+            ty, tx = (grid, 1) if isinstance(grid, int) else grid
+            if ty <= rows and tx <= cols:
+                h, info = patch.apply(g, stage, grid)
+                if h is not None:
+                    out.append((h, info, planner.plan(h).arena_bytes))
     return out
 
 
@@ -45,13 +56,13 @@ def choose(g, plan_whole, default, want, ram: int | None, io: int) -> tuple:
     p0.patch = None
     if want == "off" or (want == "auto" and (not ram or p0.arena_bytes + io <= ram)):
         return g0, p0
-    tries = candidates(g, (want,) if isinstance(want, int) else TILES)
+    tries = candidates(g, (want,) if _fixed(want) else TILES)
     if not tries:
-        if not isinstance(want, int):
+        if not _fixed(want):
             return g0, p0
-        raise UsageError(f"c: option patch={want}: no stage at the start of this model runs in {want} bands (a "
-                         "stage is a run of conv/pool/element-wise ops on images, at least as many output rows "
-                         "as bands).")
+        raise UsageError(f"c: option patch={_what(want)}: no stage at the start of this model runs in {_what(want)} (a "
+                         "stage is a run of conv/pool/element-wise ops on images, with at least as many output rows "
+                         "and columns as the grid).")
     if want == "auto":  # fewest recomputed MACs first; stop at the first that fits
         order = sorted(tries, key=lambda c: (c[1]["recomputed_macs"], c[2]))
     else:
@@ -65,18 +76,23 @@ def choose(g, plan_whole, default, want, ram: int | None, io: int) -> tuple:
         if best is None or (hp.arena_bytes, info["recomputed_macs"]) < (best[1].arena_bytes, best[2]["recomputed_macs"]):
             best = (hg, hp, info)
     hg, hp, info = best
-    if not isinstance(want, int) and hp.arena_bytes >= p0.arena_bytes:
+    if not _fixed(want) and hp.arena_bytes >= p0.arena_bytes:
         return g0, p0
     hp.patch = {**info, "arena_before": p0.arena_bytes, "arena_after": hp.arena_bytes, "strategy": "patch-based",
-                "asked": str(want)}
-    hp.strategy = f"{hp.strategy}, patch-based: {len(info['layers'])} ops in {info['tiles']} bands"
+                "asked": want if isinstance(want, str) else _what(want)}
+    hp.strategy = f"{hp.strategy}, patch-based: {len(info['layers'])} ops in {_what(tuple(info['grid']))}"
     hp.lower_bound = p0.lower_bound  # the whole-tensor bound stays the unpatched graph's
     return hg, hp
+
+
+def _what(grid) -> str:
+    ty, tx = (grid, 1) if isinstance(grid, int) else grid
+    return f"{ty} bands" if tx == 1 else f"{ty}x{tx} tiles"
 
 
 def note(info: dict) -> str:
     """One line for the build output."""
     return (f"patch-based execution: a stage of {len(info['layers'])} ops ({', '.join(info['layers'][:6])}"
-            f"{', ...' if len(info['layers']) > 6 else ''}) run in {info['tiles']} bands; arena "
+            f"{', ...' if len(info['layers']) > 6 else ''}) run in {_what(tuple(info['grid']))}; arena "
             f"{info['arena_before']:,} B -> {info['arena_after']:,} B; recomputed {info['recomputed_macs']:,} MACs "
             f"(+{info['recomputed_pct']}% of the stage's {info['macs']:,})")

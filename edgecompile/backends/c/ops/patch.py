@@ -1,22 +1,25 @@
-"""A patch-based stage (patch.py): for each band, the stage's ops in order, each through its own emitter on
-views of the band's buffers. Weights are declared once for all bands; geometry structs once per distinct
-geometry. The MACs counted are the model's (the recomputed halo is reported apart, in the manifest)."""
+"""A patch-based stage (patch.py, patch_tiles.py): for each tile, the stage's ops in order, each through its own
+emitter on views of the tile's buffers. Weights are declared once for all tiles; geometry structs once per
+distinct geometry. The MACs counted are the model's (the recomputed halo is reported apart, in the manifest)."""
 from __future__ import annotations
 
+from edgecompile.backends.c.emit import _comment
 from edgecompile.backends.c.ir import CTYPE
 from edgecompile.backends.c.ops import emitter
 
 
-class _BandEmitter:
-    """The build's Emitter seen from one band: buffers are the band's views, constants are shared."""
+class _TileEmitter:
+    """The build's Emitter seen from one tile: buffers are the tile's views, constants are shared."""
 
-    def __init__(self, main, sub, step: int):
+    def __init__(self, main, sub, op, step: int):
         self.main, self.g, self.step = main, sub, step
+        self.x, self.y = op.inputs[0], op.outputs[0]
         self.options, self.prefix, self.plan = main.options, main.prefix, main.plan
         self.decls, self.protos = main.decls, main.protos
         self.seen = main.__dict__.setdefault("patch_decls", {})  # one declaration per name or struct value
+        self.steps: dict[str, int] = {}  # views that move by that many elements per loop row (ec_r)
 
-    def __getattr__(self, name):  # use, symbol, flt, per_image's helpers ...
+    def __getattr__(self, name):  # use, symbol, flt, batched ...
         return getattr(self.main, name)
 
     macs = property(lambda s: s.main.macs, lambda s, v: setattr(s.main, "macs", v))
@@ -41,19 +44,23 @@ class _BandEmitter:
         kind, off = t.ptr
         q = "const " if const else ""
         if kind == "s":
-            return f"({q}{CTYPE[t.dtype]}*)(arena + {self.plan.scratch[self.step] + off})"
-        base = self.main.buf(self.stage_x if kind == "x" else self.stage_y, const)
-        return f"({base} + {off})" if off else base
+            p = f"({q}{CTYPE[t.dtype]}*)(arena + {self.plan.scratch[self.step] + off})"
+        else:
+            base = self.main.buf(self.x if kind == "x" else self.y, const)
+            p = f"({base} + {off})" if off else base
+        return f"({p} + ec_r * {self.steps[name]})" if name in self.steps else p
 
 
 def emit(e, op, i) -> str:
     before = e.macs
     calls = []
-    for k, (sub, ops) in enumerate(op.attrs["bands"]):
-        be = _BandEmitter(e, sub, i)
-        be.stage_x, be.stage_y = op.inputs[0], op.outputs[0]
+    for k, (sub, ops) in enumerate(op.attrs["tiles"]):
+        te = _TileEmitter(e, sub, op, i)
         for j, o in enumerate(ops):
-            code = emitter(o.kind).emit(be, o, f"{i}_{j}")
-            calls.append(f"/* band {k}, op {j}: {o.kind} */ {code}")
+            rows, te.steps = o.attrs.get("tile_rows", (0, {}))
+            code = emitter(o.kind).emit(te, o, f"{i}_{j}")
+            if rows:
+                code = f"for (ec_r = 0; ec_r < {rows}; ++ec_r) {{\n  {code}\n  }}"
+            calls.append(f"/* tile {k}, {o.kind} {_comment(o.source)[:40]} */ {code}")
     e.macs = before + op.attrs["info"]["macs"]
-    return "{\n  " + "\n  ".join(calls) + "\n  }"
+    return "{\n  int32_t ec_r;\n  (void)ec_r;\n  " + "\n  ".join(calls) + "\n  }"
