@@ -5,7 +5,8 @@
 Models: a MobileNetV2-like model with a high-resolution start (tests/backends/c/mbv2_like.py: 96x96x3, stride-2
 stem to 16 channels, five inverted-residual blocks; random weights, quantized on random calibration data) and
 the MLPerf Tiny KWS and ResNet-8 int8 models. Per model: the plain plan's arena and the whole-tensor liveness
-bound; for each band count, the smallest arena any stage gives (option patch=N) with its recomputed MACs; the
+bound; for each band count and tile grid, the smallest arena any stage gives (option patch=N or RxC) with its
+recomputed MACs; the
 smallest overall; and what `auto` picks under the cortex-m4 profile's 128 KiB RAM budget. With --qemu: the
 emulated Cortex-M4's instructions per inference (SMLAD kernels) plain vs patched, and whether the patched
 firmware's output bytes equal the plain host build's.
@@ -24,7 +25,6 @@ from models import MODELS  # noqa: E402  ($EDGECOMPILE_MODELS or ../shared/model
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the MobileNet-like model's builder lives with the tests that use it
-BANDS = (2, 3, 4, 6, 8, 12, 16, 24)
 BUDGET = 131072  # targets/cortex-m4.toml [budget] ram
 
 
@@ -54,26 +54,36 @@ def qdq_graph(name: str, tmp: Path):
 def sweep(qdq) -> dict:
     from edgecompile.backends.c import lower
     from edgecompile.backends.c.backend import _plan
+    from edgecompile.backends.c.patch_plan import TILES
+    from edgecompile.errors import UsageError
 
     g, _ = lower.lower(qdq)
     io = sum(g.tensors[n].nbytes for n in g.inputs + g.outputs)
     _, p0 = _plan(g, {})
     row = {"whole_tensor_bound_bytes": p0.lower_bound, "arena_plain_bytes": p0.arena_bytes, "io_bytes": io,
            "bands": []}
-    for n in BANDS:
+    keys = ("grid", "tiles", "arena_after", "recomputed_macs", "recomputed_pct", "macs", "stage_ops")
+    for grid in TILES:
         try:
-            info = _plan(g, {"patch": str(n)})[1].patch
-        except Exception as e:  # noqa: BLE001  (no stage has n output rows: UsageError)
-            row["bands"].append({"tiles": n, "error": str(e)[:80]})
+            info = _plan(g, {"patch": _option(grid)})[1].patch
+        except UsageError as e:  # no stage has that many output rows and columns
+            row["bands"].append({"grid": list(_pair(grid)), "error": str(e)[:80]})
             continue
-        row["bands"].append({k: info[k] for k in ("tiles", "arena_after", "recomputed_macs", "recomputed_pct",
-                                                   "macs", "stage_ops")} | {"stage_len": len(info["layers"])})
+        row["bands"].append({k: info[k] for k in keys} | {"stage_len": len(info["layers"])})
     best = _plan(g, {"patch": "smallest"})[1].patch
-    row["smallest"] = best and {k: best[k] for k in ("tiles", "arena_after", "recomputed_macs", "recomputed_pct")}
+    row["smallest"] = best and {k: best[k] for k in keys}
     auto = _plan(g, {}, BUDGET)[1].patch
-    row["auto_under_128k"] = auto and {k: auto[k] for k in ("tiles", "arena_after", "recomputed_macs",
-                                                            "recomputed_pct", "stage_ops")}
+    row["auto_under_128k"] = auto and {k: auto[k] for k in keys}
     return row
+
+
+def _pair(grid) -> tuple:
+    return (grid, 1) if isinstance(grid, int) else tuple(grid)
+
+
+def _option(grid) -> str:
+    ty, tx = _pair(grid)
+    return str(ty) if tx == 1 else f"{ty}x{tx}"
 
 
 def emulate(path: Path, tmp: Path, patch: str) -> dict:
@@ -89,7 +99,8 @@ def emulate(path: Path, tmp: Path, patch: str) -> dict:
     art = Artifact.open(r.path)
     m = bench(art, runs=1, warmup=0, settings=art.manifest["profile"]["bench"])
     d = art.manifest["backend_details"]
-    return {"patch": patch, "arena_bytes": d["arena_bytes"], "instructions": m["instructions_per_inference"],
+    return {"patch": patch, "arena_bytes": d["arena_bytes"], "flash_bytes": d["flash_bytes"],
+            "instructions": m["instructions_per_inference"],
             "estimated_cycles": m.get("estimated_cycles"), "output_matches_host": m["output_matches_host"],
             "host_output": art.load().run({art.inputs[0].name: _sample(art)})}
 
@@ -113,24 +124,27 @@ def main() -> None:
             print(f"{name}: whole-tensor bound {row['whole_tensor_bound_bytes']:,} B, plain arena "
                   f"{row['arena_plain_bytes']:,} B, I/O {row['io_bytes']:,} B")
             for b in row["bands"]:
+                what = _option(b["grid"]).replace("x", " x ") + (" bands" if b["grid"][1] == 1 else " tiles")
                 if "error" in b:
-                    print(f"  {b['tiles']:2d} bands: no stage")
+                    print(f"  {what:>12}: no stage")
                     continue
-                print(f"  {b['tiles']:2d} bands: arena {b['arena_after']:>8,} B ({row['arena_plain_bytes'] / b['arena_after']:.2f}x"
+                print(f"  {what:>12}: arena {b['arena_after']:>8,} B ({row['arena_plain_bytes'] / b['arena_after']:.2f}x"
                       f" smaller), stage of {b['stage_len']} ops, recomputed {b['recomputed_macs']:>10,} MACs "
                       f"(+{b['recomputed_pct']}% of the stage's {b['macs']:,})")
             s, a = row["smallest"], row["auto_under_128k"]
-            print(f"  smallest: {s['arena_after']:,} B in {s['tiles']} bands, +{s['recomputed_pct']}%" if s else
+            print(f"  smallest: {s['arena_after']:,} B ({row['arena_plain_bytes'] / s['arena_after']:.2f}x smaller) in "
+                  f"{_option(s['grid'])}, +{s['recomputed_pct']}%" if s else
                   "  smallest: no patch plan beats the plain arena")
-            print(f"  auto under {BUDGET:,} B RAM: {a['arena_after']:,} B in {a['tiles']} bands, +{a['recomputed_pct']}%"
+            print(f"  auto under {BUDGET:,} B RAM: {a['arena_after']:,} B in {_option(a['grid'])}, +{a['recomputed_pct']}%"
                   if a else f"  auto under {BUDGET:,} B RAM: plain plan kept (it fits, or nothing smaller)")
             if args.qemu and (s or a):
-                runs = [emulate(path, Path(tmp) / name, p) for p in ("off", str((a or s)["tiles"]))]
+                runs = [emulate(path, Path(tmp) / name, p) for p in ("off", _option((a or s)["grid"]))]
                 same = all(np.array_equal(x, y) for x, y in zip(runs[0].pop("host_output").values(),
                                                                  runs[1].pop("host_output").values()))
                 row["qemu"] = runs + [{"patched_output_equals_plain": same}]
                 for r in runs:
-                    print(f"  cortex-m4 patch={r['patch']}: arena {r['arena_bytes']:,} B, {r['instructions']:,} instructions"
+                    print(f"  cortex-m4 patch={r['patch']}: arena {r['arena_bytes']:,} B, flash {r['flash_bytes']:,} B, "
+                          f"{r['instructions']:,} instructions"
                           f"{', %s cycles (est.)' % format(r['estimated_cycles'], ',') if r['estimated_cycles'] else ''}"
                           f", emulator output == host: {r['output_matches_host']}")
                 print(f"  instructions ratio patched/plain {runs[1]['instructions'] / runs[0]['instructions']:.3f}; "

@@ -128,7 +128,7 @@ class CBackend(Backend):
         lines.append(f"{len(p.overlaps)} output(s) written over a dying input")
         patched = _plan(lowered, {"patch": "smallest"})[1].patch
         data["patch"] = patched
-        lines.append(f"patch-based (option patch): {patched['arena_after']:,} B with {patched['tiles']} bands over "
+        lines.append(f"patch-based (option patch): {patched['arena_after']:,} B in {patched['chosen']} over "
                      f"{len(patched['layers'])} ops, +{patched['recomputed_macs']:,} MACs ({patched['recomputed_pct']}%)"
                      if patched else "patch-based (option patch): no smaller arena for this model")
         return [InspectSection("c_arena", title, lines, data)]

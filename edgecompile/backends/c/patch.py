@@ -169,7 +169,7 @@ def apply(g, stage: Stage, grid) -> tuple[Graph, dict] | tuple[None, None]:
     yt = g.tensors[stage.y]
     plans = [regions(g, ops, stage.y, (a, b, c, d), tx == 1) for a, b in cuts(yt.shape[2], ty)
              for c, d in cuts(yt.shape[3], tx)]
-    if tx > 1 and not _left_aligned(g, ops, stage, plans):
+    if tx > 1 and not _columns_ok(g, ops, stage, plans):
         return None, None
     # tensors with a buffer in the op's scratch: the stage's own; with columns cut, X's window and Y's tile too
     made = [op.outputs[0] for op in ops if op.outputs[0] != stage.y or tx > 1]
@@ -211,14 +211,17 @@ def apply(g, stage: Stage, grid) -> tuple[Graph, dict] | tuple[None, None]:
     return g, info
 
 
-def _left_aligned(g, ops, stage: Stage, plans) -> bool:
-    """With columns cut, a spatial op reads its input buffer from the buffer's first column (the row stride is the
-    buffer's width, so the kernel's left padding must not go negative): its window's left edge must be the
-    buffer's in every tile."""
+def _columns_ok(g, ops, stage: Stage, plans) -> bool:
+    """With columns cut, a spatial op reads its input buffer with the buffer's width as row stride and as right
+    bound (patch_tiles.py): where its window starts right of the buffer's first column, that bound lies past the
+    buffer, so the window must need no padding on the right."""
     for p in plans:
         for op in ops:
             if op.kind in SPATIAL:
-                t = op.inputs[0]
-                if input_window(op, p[op.outputs[0]], g.tensors[t].shape)[2] != p[t][2]:
+                t, (a, b, c, d) = op.inputs[0], p[op.outputs[0]]
+                geo, w = op.attrs["geo"], g.tensors[op.inputs[0]].shape[3]
+                left = input_window(op, (a, b, c, d), g.tensors[t].shape)[2]
+                right = (d - 1) * geo["sw"] - geo["pl"] + (geo["kw"] - 1) * geo.get("dw", 1) + 1
+                if left != p[t][2] and right > w:
                     return False
     return True

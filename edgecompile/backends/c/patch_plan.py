@@ -79,10 +79,15 @@ def choose(g, plan_whole, default, want, ram: int | None, io: int) -> tuple:
     if not _fixed(want) and hp.arena_bytes >= p0.arena_bytes:
         return g0, p0
     hp.patch = {**info, "arena_before": p0.arena_bytes, "arena_after": hp.arena_bytes, "strategy": "patch-based",
-                "asked": want if isinstance(want, str) else _what(want)}
+                "asked": want if isinstance(want, str) else _option(want), "chosen": _what(tuple(info["grid"]))}
     hp.strategy = f"{hp.strategy}, patch-based: {len(info['layers'])} ops in {_what(tuple(info['grid']))}"
     hp.lower_bound = p0.lower_bound  # the whole-tensor bound stays the unpatched graph's
     return hg, hp
+
+
+def _option(grid) -> str:
+    """The option's text for a band count or grid."""
+    return str(grid) if isinstance(grid, int) else f"{grid[0]}x{grid[1]}"
 
 
 def _what(grid) -> str:

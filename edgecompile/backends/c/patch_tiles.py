@@ -3,10 +3,12 @@
 Every view carries `ptr`: ("x" | "y", element offset into the stage's input X or output Y) or ("s", byte offset
 into the patch op's scratch). A buffer holds a window of its tensor (rows [r0, r1), columns [c0, c1)) as a
 contiguous NHWC block. A spatial op producing window (a, b, c, d) of its output reads its input buffer from row
-top = max(0, a*sh - pt) (a pointer offset) and sees ih = rows held from there, iw = the buffer's width,
-pt = pt - a*sh + top, pl = pl - c*sw + c0 (patch._left_aligned: c0 is the window's left edge, so 0 <= pl <= the
+top = max(0, a*sh - pt), column left = max(0, c*sw - pl) (a pointer offset) and sees ih = rows held from there,
+iw = the buffer's width (its row stride), pt = pt - a*sh + top, pl = pl - c*sw + left (0 <= both <= the
 layer's); oh, ow = the window's size. Where a window needs rows or columns outside the buffer they lie outside
 the tensor, so the kernels' own bounds checks pad exactly where the whole layer pads: same sums, same bytes.
+(With left > c0 the bound iw lies past the buffer's right edge: patch._columns_ok admits that only where the
+window needs no column beyond the tensor's right edge, so the bound is never reached.)
 
 Bands (whole rows) read X and write Y in place. With columns cut, X's window is first gathered into a buffer
 (kernels/copy.c) unless a layout copy reads X itself, and Y's tile is scattered back one row at a time; an
@@ -63,11 +65,11 @@ def tile_ops(g, ops: list[Op], stage, need: dict, offset: dict, grid: tuple, k: 
                 continue
             (r0, r1, c0, c1), _ = held(t)
             if op.kind in SPATIAL:
-                top = input_window(op, (a, b, c, d), x.shape)[0]
-                new.inputs.append(view(f"i{j}_{m}", x, r1 - top, c1 - c0, at(t, top, c0)))
+                top, _, left, _ = input_window(op, (a, b, c, d), x.shape)
+                new.inputs.append(view(f"i{j}_{m}", x, r1 - top, c1 - c0, at(t, top, left)))
                 geo = dict(op.attrs["geo"])
                 geo.update(ih=r1 - top, iw=c1 - c0, oh=b - a, ow=d - c, pt=geo["pt"] - a * geo["sh"] + top,
-                           pl=geo["pl"] - c * geo["sw"] + c0)
+                           pl=geo["pl"] - c * geo["sw"] + left)
                 new.attrs["geo"] = geo
             elif not looped:  # element-wise, whole rows of the buffer: contiguous
                 new.inputs.append(view(f"i{j}_{m}", x, b - a, d - c, at(t, a, c)))

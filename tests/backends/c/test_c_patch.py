@@ -1,5 +1,5 @@
 """Patch-based execution (backends/c/patch.py) changes no output byte: random conv/depthwise/pool stacks (random
-kernel sizes, strides, asymmetric pads, dilations, residual Adds), fp32 and int8, and the random graphs of
+kernel sizes, strides, asymmetric pads, dilations, residual Adds, strided shortcuts), fp32 and int8, and the random graphs of
 test_c_random_graphs, built on the host with a stage run band by band and without; the MobileNet-like model's
 arena drops below half; the option and the RAM budget choose it."""
 from __future__ import annotations
@@ -22,7 +22,8 @@ def _out(k: int, size: int, s: int, d: int, p0: int, p1: int) -> int:
 
 @st.composite
 def stacks(draw):
-    """(float model, input shape, rng): 2-6 spatial layers on an image of 6-16 rows."""
+    """(float model, input shape, rng): 2-6 spatial layers on an image of 6-16 rows (a residual or shortcut block
+counts as one)."""
     from onnx import helper
 
     rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
@@ -43,7 +44,7 @@ def stacks(draw):
                    group=groups)
 
     for _ in range(draw(st.integers(2, 6))):
-        kind = draw(st.sampled_from(["conv", "conv", "depthwise", "pool", "residual", "act"]))
+        kind = draw(st.sampled_from(["conv", "conv", "depthwise", "pool", "residual", "shortcut", "act"]))
         k, s = draw(st.integers(1, 3)), draw(st.integers(1, 2))
         d = draw(st.integers(1, 2)) if k > 1 and kind != "pool" else 1
         pads = [draw(st.integers(0, k - 1)) for _ in range(4)]  # top, left, bottom, right
@@ -60,6 +61,10 @@ def stacks(draw):
         elif kind == "residual":  # x + conv(x), same shape
             k = draw(st.sampled_from([1, 3, 3]))
             x = add("Add", [x, conv(x, c, c, k, 1, 1, [k // 2] * 4, 1)])
+        elif kind == "shortcut":  # conv3x3(x) + conv1x1(x), both with stride s (ResNet's downsampling block)
+            oc = draw(st.integers(1, 4))
+            y = conv(x, c, oc, 3, s, 1, [1] * 4, 1)
+            x, c, h, w = add("Add", [y, conv(x, c, oc, 1, s, 1, [0] * 4, 1)]), oc, (h - 1) // s + 1, (w - 1) // s + 1
         elif kind == "act":
             x = add(draw(st.sampled_from(["Relu", "Sigmoid", "Relu"])), [x])
     assume(nodes)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+import pytest
 
 from conftest import mlperf_model, need_backend, need_tool
 from edgecompile.artifact import Artifact
@@ -39,27 +40,31 @@ def _emulate(art, x, work) -> bytes:
     return bytes.fromhex(vals["output"])
 
 
-def test_resnet8_in_bands_bit_exact_with_tflite_on_cortex_m4(tmp_path):
+def test_resnet8_in_tiles_bit_exact_with_tflite_on_cortex_m4(tmp_path):
     _tools()
     spec = importlib.util.spec_from_file_location("c_int8_exact", Path(__file__).with_name("test_c_int8_exact.py"))
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)  # its TFLite reference-kernel runner
     path = mlperf_model("pretrainedResnet_quant.tflite")
-    art = _build(path, "cortex-m4", tmp_path / "a", patch="4")
+    art = _build(path, "cortex-m4", tmp_path / "a", patch="2x2")  # columns cut: the shortcut reads off its left edge
     p = art.manifest["backend_details"]["patch"]
-    assert p["tiles"] == 4 and p["recomputed_macs"] > 0 and len(p["layers"]) >= 2
+    assert p["grid"] == [2, 2] and p["recomputed_macs"] > 0 and len(p["layers"]) >= 2
     x = np.random.default_rng(3).integers(-128, 128, size=(1, *art.inputs[0].shape), dtype=np.int8)
     assert _emulate(art, x[0], tmp_path / "fw") == mod.reference(path, x)[0].tobytes()
 
 
-def test_mobilenet_like_patched_under_budget_same_bytes_on_cortex_m4(tmp_path):
+@pytest.mark.parametrize("patch", ["auto", "3x3"])
+def test_mobilenet_like_patched_same_bytes_on_cortex_m4(patch, tmp_path):
+    """auto: over the profile's 131,072 B RAM budget as planned whole, so the planner patches; 3x3: a grid whose
+    tiles cut columns (narrow windows, shifted left pads) through the SMLAD kernels."""
     _tools()
     path = tmp_path / "mbv2.onnx"
     onnx.save(mbv2_like.model(), path)
-    art = _build(path, "cortex-m4", tmp_path / "a")  # the profile's RAM budget: 131,072 B
+    art = _build(path, "cortex-m4", tmp_path / "a", patch=patch)
     d = art.manifest["backend_details"]
-    assert d["patch"]["asked"] == "auto" and d["patch"]["arena_before"] + d["io_bytes"] > 131072 >= d["ram_bytes"]
-    assert "patch-based execution" in d["build_note"]
+    assert d["patch"]["asked"] == patch and "patch-based" in d["build_note"]
+    if patch == "auto":
+        assert d["patch"]["arena_before"] + d["io_bytes"] > 131072 >= d["ram_bytes"]
     plain = _build(path, "c", tmp_path / "b", patch="off")  # host build, planned whole
     assert plain.manifest["backend_details"]["patch"] is None
     x = np.random.default_rng(5).integers(-128, 128, size=art.inputs[0].shape, dtype=np.int8)
