@@ -3,7 +3,7 @@ against the RAM budget.
 
 auto: the plain plan, unless its arena + I/O is over the budget (--max-ram or the profile's); then every
       stage at the start of the network in 2..32 bands or grids up to 8x8 is tried and the one that fits with the fewest
-      recomputed MACs is taken (none fits: the smallest arena, and the budget check says by how much).
+      recomputed MACs is taken (none fits: the plain plan, and the budget error says how far patching got).
 N:    N bands (whole rows), or RxC: a grid of tiles; of the stages, the one with the smallest arena (then the fewest recomputed MACs).
 off:  never.
 `inspect` asks for "smallest": the smallest arena any stage and band count gives.
@@ -45,8 +45,17 @@ def candidates(g, tiles=TILES) -> list[tuple]:
             if ty <= rows and tx <= cols:
                 h, info = patch.apply(g, stage, grid)
                 if h is not None:
-                    out.append((h, info, planner.plan(h).arena_bytes))
+                    out.append((h, info, _estimate(h)))
     return out
+
+
+def _estimate(h) -> int:
+    """A quick arena for h, at or above what the full plan (backend._plan_whole) reaches: the plain plan, and
+    with depthwise convs by rows (the rewrite that shrinks MobileNet-like models most)."""
+    from edgecompile.backends.c import inplace_rows
+
+    rows, n = inplace_rows.apply(h)
+    return min(planner.plan(h).arena_bytes, planner.plan(rows).arena_bytes if n else 1 << 62)
 
 
 def choose(g, plan_whole, default, want, ram: int | None, io: int) -> tuple:
@@ -63,10 +72,19 @@ def choose(g, plan_whole, default, want, ram: int | None, io: int) -> tuple:
         raise UsageError(f"c: option patch={_what(want)}: no stage at the start of this model runs in {_what(want)} (a "
                          "stage is a run of conv/pool/element-wise ops on images, with at least as many output rows "
                          "and columns as the grid).")
-    if want == "auto":  # fewest recomputed MACs first; stop at the first that fits
-        order = sorted(tries, key=lambda c: (c[1]["recomputed_macs"], c[2]))
+    macs = lambda c: c[1]["recomputed_macs"]  # noqa: E731
+    if want == "auto":
+        # the quick estimate bounds the full plan from above: the cheapest candidate that fits by it surely fits;
+        # cheaper ones that miss by it may still fit once fully planned (residual Adds fused): those within 2x are
+        # planned, the 16 cheapest
+        fit = [c for c in tries if c[2] + io <= ram]
+        first = min(fit, key=macs) if fit else None
+        cheaper = [c for c in tries if ram < c[2] + io <= 2 * ram and (first is None or macs(c) < macs(first))]
+        order = sorted(cheaper, key=macs)[:16] + [first] * (first is not None)
+        if not order:  # nothing comes close: the smallest estimates, for the error message
+            order = sorted(tries, key=lambda c: c[2])[:4]
     else:
-        order = sorted(tries, key=lambda c: (c[2], c[1]["recomputed_macs"]))[:6]
+        order = sorted(tries, key=lambda c: (c[2], macs(c)))[:6]
     best = None
     for h, info, _ in order:
         hg, hp = plan_whole(h)
@@ -76,6 +94,9 @@ def choose(g, plan_whole, default, want, ram: int | None, io: int) -> tuple:
         if best is None or (hp.arena_bytes, info["recomputed_macs"]) < (best[1].arena_bytes, best[2]["recomputed_macs"]):
             best = (hg, hp, info)
     hg, hp, info = best
+    if want == "auto" and hp.arena_bytes + io > ram:  # nothing fits: the plain plan fails the budget, saying this
+        p0.patch_best = {"arena_bytes": hp.arena_bytes, "chosen": _what(tuple(info["grid"]))}
+        return g0, p0
     if not _fixed(want) and hp.arena_bytes >= p0.arena_bytes:
         return g0, p0
     hp.patch = {**info, "arena_before": p0.arena_bytes, "arena_after": hp.arena_bytes, "strategy": "patch-based",
