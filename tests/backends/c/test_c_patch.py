@@ -162,3 +162,47 @@ def test_patch_option_values():
     for bad in ("1", "x", "-2", "2.5", "1x1", "0x3"):
         with pytest.raises(UsageError, match="patch"):
             mode(bad)
+
+
+def test_budget_chooses_patch_and_inspect_reports_both_bounds(tmp_path):
+    """A build over --max-ram as planned whole is patched (the build notes and the manifest say how) and gives the
+    plain build's bytes; a budget nothing meets fails saying how far patching got; inspect shows both bounds."""
+    import onnx
+
+    from edgecompile.artifact import Artifact
+    from edgecompile.backends.c.backend import CBackend
+    from edgecompile.driver import build
+
+    need_backend("c")
+    path = tmp_path / "m.onnx"
+    onnx.save(mbv2_like.model(size=48), path)
+
+    def run(**options):
+        return build(str(path), ["c"], ["int8"], calib="random", out=tmp_path / "out", force=True, options=options)
+
+    plain = run(patch="off").results[0]
+    assert plain.ok, plain.error
+    plain = Artifact.open(plain.path)
+    whole = plain.manifest["backend_details"]["ram_bytes"]
+    report = run(max_ram=whole - 1)
+    r = report.results[0]
+    assert r.ok, r.error
+    art = Artifact.open(r.path)
+    d = art.manifest["backend_details"]
+    assert d["ram_bytes"] < whole and d["patch"]["asked"] == "auto" and d["patch"]["arena_before"] > d["arena_bytes"]
+    assert any("patch-based execution" in n and d["patch"]["chosen"] in n for n in report.notes)
+    x = np.random.default_rng(0).integers(-128, 128, size=art.inputs[0].shape, dtype=np.int8)
+    got, want = (next(iter(a.load().run({a.inputs[0].name: x}).values())) for a in (art, plain))
+    assert got.tobytes() == want.tobytes()
+    failed = run(max_ram=1000).results[0]
+    assert not failed.ok and "Patch-based execution of the first layers gets the arena down to" in failed.error
+    (section,) = CBackend().inspect_extras(_qdq(path))
+    assert section.data["whole_tensor_bound_bytes"] > section.data["arena_bytes"] > section.data["patch"]["arena_after"]
+
+
+def _qdq(path):
+    import onnx
+
+    rng = np.random.default_rng(0)
+    model = onnx.load(path)
+    return qdq_wrap(model, [op_models.feeds_for({"x": (1, 3, 48, 48)}, rng) for _ in range(2)])
