@@ -70,3 +70,31 @@ def test_mobilenet_like_patched_same_bytes_on_cortex_m4(patch, tmp_path):
     x = np.random.default_rng(5).integers(-128, 128, size=art.inputs[0].shape, dtype=np.int8)
     want = next(iter(plain.load().run({plain.inputs[0].name: x}).values()))
     assert _emulate(art, x, tmp_path / "fw") == np.ascontiguousarray(want).tobytes()
+
+
+def test_layer_with_two_kernels_across_bands_on_cortex_m4(tmp_path):
+    """A tensor read by a 1x1 and a 3x3 conv: the 1x1's input window is taller than its output in some bands
+    (the 2x2-block GEMM there) and not in others (a plain pointwise kernel), so one layer runs on two SMLAD
+    kernels whose weights are packed differently; the bytes stay the plain build's."""
+    from onnx import helper
+
+    from backends.c import op_models
+
+    _tools()
+    rng = np.random.default_rng(2)
+    shapes = [(32, 8, 3, 3), (8, 32, 1, 1), (8, 32, 3, 3)]  # t is wide: the stage that keeps it in bands wins
+    inits = {f"w{i}": (rng.standard_normal(s) * 0.2).astype(np.float32) for i, s in enumerate(shapes)}
+    inits.update({f"b{i}": (rng.standard_normal(s[0]) * 0.1).astype(np.float32) for i, s in enumerate(shapes)})
+    nodes = [helper.make_node("Conv", ["x", "w0", "b0"], ["t"], kernel_shape=[3, 3], pads=[1] * 4),
+             helper.make_node("Conv", ["t", "w1", "b1"], ["p"], kernel_shape=[1, 1]),
+             helper.make_node("Conv", ["t", "w2", "b2"], ["q"], kernel_shape=[3, 3], pads=[1] * 4),
+             helper.make_node("Add", ["p", "q"], ["y"])]
+    path = tmp_path / "branches.onnx"
+    onnx.save(op_models.model(nodes, {"x": (1, 8, 12, 6)}, ["y"], inits), path)
+    art = _build(path, "cortex-m4", tmp_path / "a", patch="3")
+    p = art.manifest["backend_details"]["patch"]
+    assert p["grid"] == [3, 1] and len(p["layers"]) >= 4  # both branches and the Add in the stage
+    plain = _build(path, "c", tmp_path / "b", patch="off")
+    x = np.random.default_rng(5).integers(-128, 128, size=art.inputs[0].shape, dtype=np.int8)
+    want = next(iter(plain.load().run({plain.inputs[0].name: x}).values()))
+    assert _emulate(art, x, tmp_path / "fw") == np.ascontiguousarray(want).tobytes()

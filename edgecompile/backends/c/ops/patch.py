@@ -3,6 +3,10 @@ emitter on views of the tile's buffers. Weights are declared once for all tiles;
 distinct geometry. The MACs counted are the model's (the recomputed halo is reported apart, in the manifest)."""
 from __future__ import annotations
 
+import hashlib
+
+import numpy as np
+
 from edgecompile.backends.c.emit import _comment
 from edgecompile.backends.c.ir import CTYPE
 from edgecompile.backends.c.ops import emitter
@@ -29,12 +33,17 @@ class _TileEmitter:
         return type(self.main).per_image(self, op)
 
     def const(self, name: str, arr, guard=None, count: bool = True) -> str:
-        if name not in self.seen:
-            self.seen[name] = self.main.const(name, arr, guard, count)
-        return self.seen[name]
+        # by content: tiles of one layer may take different kernels (a tile's geometry decides), whose weights
+        # are packed differently under the same name
+        arr = np.asarray(arr)
+        key = (name, arr.dtype.str, arr.shape, hashlib.sha256(arr.tobytes()).hexdigest(), guard)
+        if key not in self.seen:
+            taken = sum(1 for k in self.seen if isinstance(k, tuple) and k[0] == name)
+            self.seen[key] = self.main.const(f"{name}_{taken}" if taken else name, arr, guard, count)
+        return self.seen[key]
 
     def struct(self, ctype: str, name: str, values: list) -> str:
-        key = (ctype, repr(values))
+        key = ("struct", ctype, repr(values))
         if key not in self.seen:
             self.seen[key] = self.main.struct(ctype, f"{name}_{len(self.seen)}", values)
         return self.seen[key]
