@@ -86,20 +86,22 @@ def _option(grid) -> str:
     return str(ty) if tx == 1 else f"{ty}x{tx}"
 
 
-def emulate(path: Path, tmp: Path, patch: str) -> dict:
-    """The cortex-m4 build (budget lifted so the plain plan builds too) on QEMU."""
+def emulate(path: Path, tmp: Path, label: str, options: dict) -> dict:
+    """The cortex-m4 build with `options` on QEMU."""
     from edgecompile.artifact import Artifact
     from edgecompile.backends.c.qemu import bench
     from edgecompile.driver import build
 
-    r = build(str(path), ["cortex-m4"], ["int8"], calib="random", out=tmp / patch, force=True,
-              options={"patch": patch, "max_ram": 1 << 22}).results[0]
+    r = build(str(path), ["cortex-m4"], ["int8"], calib="random", out=tmp / label.replace(" ", "_"), force=True,
+              options=options).results[0]
     if not r.ok:
-        raise SystemExit(f"{path.name} patch={patch}: {r.error}")
+        raise SystemExit(f"{path.name} {label}: {r.error}")
     art = Artifact.open(r.path)
     m = bench(art, runs=1, warmup=0, settings=art.manifest["profile"]["bench"])
     d = art.manifest["backend_details"]
-    return {"patch": patch, "arena_bytes": d["arena_bytes"], "flash_bytes": d["flash_bytes"],
+    chosen = (d.get("patch") or {}).get("chosen")
+    return {"patch": label + (f" ({chosen})" if chosen and chosen not in label else ""), "arena_bytes": d["arena_bytes"],
+            "flash_bytes": d["flash_bytes"],
             "instructions": m["instructions_per_inference"],
             "estimated_cycles": m.get("estimated_cycles"), "output_matches_host": m["output_matches_host"],
             "host_output": art.load().run({art.inputs[0].name: _sample(art)})}
@@ -138,17 +140,21 @@ def main() -> None:
             print(f"  auto under {BUDGET:,} B RAM: {a['arena_after']:,} B in {_option(a['grid'])}, +{a['recomputed_pct']}%"
                   if a else f"  auto under {BUDGET:,} B RAM: plain plan kept (it fits, or nothing smaller)")
             if args.qemu and (s or a):
-                runs = [emulate(path, Path(tmp) / name, p) for p in ("off", _option((a or s)["grid"]))]
-                same = all(np.array_equal(x, y) for x, y in zip(runs[0].pop("host_output").values(),
-                                                                 runs[1].pop("host_output").values()))
-                row["qemu"] = runs + [{"patched_output_equals_plain": same}]
-                for r in runs:
-                    print(f"  cortex-m4 patch={r['patch']}: arena {r['arena_bytes']:,} B, flash {r['flash_bytes']:,} B, "
-                          f"{r['instructions']:,} instructions"
+                work = Path(tmp) / name
+                configs = [("patch=off", {"patch": "off", "max_ram": 1 << 22})]
+                if a:
+                    configs.append((f"auto under {BUDGET:,} B", {"max_ram": BUDGET}))
+                configs.append((f"patch={_option(s['grid'])}", {"patch": _option(s["grid"]), "max_ram": 1 << 22}))
+                runs = [emulate(path, work, label, o) for label, o in configs]
+                outs = [r.pop("host_output") for r in runs]
+                row["qemu"] = runs
+                for r, o in zip(runs, outs):
+                    same = all(np.array_equal(u, v) for u, v in zip(o.values(), outs[0].values()))
+                    print(f"  cortex-m4 {r['patch']}: arena {r['arena_bytes']:,} B, flash {r['flash_bytes']:,} B, "
+                          f"{r['instructions']:,} instructions ({r['instructions'] / runs[0]['instructions']:.3f}x)"
                           f"{', %s cycles (est.)' % format(r['estimated_cycles'], ',') if r['estimated_cycles'] else ''}"
-                          f", emulator output == host: {r['output_matches_host']}")
-                print(f"  instructions ratio patched/plain {runs[1]['instructions'] / runs[0]['instructions']:.3f}; "
-                      f"patched host output == plain host output: {same}")
+                          f"; emulator == host: {r['output_matches_host']}; host == plain host: {same}")
+                    r["host_output_equals_plain"] = same
             rows.append(row)
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -113,7 +113,7 @@ class CBackend(Backend):
     def inspect_extras(self, model) -> list[InspectSection]:
         """The arena the memory planner reaches against the whole-tensor liveness bound (the model's own
         precision: fp32, or int8 for a QDQ graph)."""
-        from edgecompile.backends.c import lower
+        from edgecompile.backends.c import lower, patch_plan
 
         try:
             lowered, _ = lower.lower(model)
@@ -128,9 +128,14 @@ class CBackend(Backend):
         lines.append(f"{len(p.overlaps)} output(s) written over a dying input")
         patched = _plan(lowered, {"patch": "smallest"})[1].patch
         data["patch"] = patched
-        lines.append(f"patch-based (option patch): {patched['arena_after']:,} B in {patched['chosen']} over "
-                     f"{len(patched['layers'])} ops, +{patched['recomputed_macs']:,} MACs ({patched['recomputed_pct']}%)"
-                     if patched else "patch-based (option patch): no smaller arena for this model")
+        if patched:
+            said = (f"{patched['arena_after']:,} B in {patched['chosen']} over {len(patched['layers'])} ops, "
+                    f"+{patched['recomputed_macs']:,} MACs ({patched['recomputed_pct']}%)")
+        elif len(lowered.ops) > patch_plan.SEARCHED_OPS:
+            said = f"not searched (over {patch_plan.SEARCHED_OPS:,} ops)"
+        else:
+            said = "no smaller arena for this model"
+        lines.append(f"patch-based (option patch): {said}")
         return [InspectSection("c_arena", title, lines, data)]
 
     def graph_for(self, ctx: CompileContext):

@@ -1,12 +1,14 @@
-"""Which patch-based plan (patch.py) a C build takes: the option `patch` (auto | off | a number of bands)
-against the RAM budget.
+"""Which patch-based plan (patch.py) a C build takes: the option `patch` (auto | off | a number of bands |
+a grid RxC) against the RAM budget.
 
 auto: the plain plan, unless its arena + I/O is over the budget (--max-ram or the profile's); then every
-      stage at the start of the network in 2..32 bands or grids up to 8x8 is tried and the one that fits with the fewest
-      recomputed MACs is taken (none fits: the plain plan, and the budget error says how far patching got).
-N:    N bands (whole rows), or RxC: a grid of tiles; of the stages, the one with the smallest arena (then the fewest recomputed MACs).
+      stage at the start of the network in 2..32 bands or grids up to 8x8 is tried and the one that fits with
+      the fewest recomputed MACs is taken (none fits: the plain plan, and the budget error says how far
+      patching got). Graphs past SEARCHED_OPS ops are not searched.
+N:    N bands (whole rows), or RxC: a grid of tiles; of the stages, the one with the smallest arena (then the
+      fewest recomputed MACs).
 off:  never.
-`inspect` asks for "smallest": the smallest arena any stage and band count gives.
+`inspect` asks for "smallest": the smallest arena any stage and tiling gives.
 """
 from __future__ import annotations
 
@@ -58,12 +60,16 @@ def _estimate(h) -> int:
     return min(planner.plan(h).arena_bytes, planner.plan(rows).arena_bytes if n else 1 << 62)
 
 
+SEARCHED_OPS = 3000  # auto and inspect search graphs up to this size (each candidate plans the whole graph)
+
+
 def choose(g, plan_whole, default, want, ram: int | None, io: int) -> tuple:
     """(graph, plan) for the build: `default` (the plain (graph, plan)) or a patched one; the plan carries
     `patch` (what was chosen, arena before and after) or None. plan_whole: graph -> (graph, plan)."""
     g0, p0 = default
     p0.patch = None
-    if want == "off" or (want == "auto" and (not ram or p0.arena_bytes + io <= ram)):
+    if want == "off" or (want == "auto" and (not ram or p0.arena_bytes + io <= ram)) \
+            or (not _fixed(want) and len(g.ops) > SEARCHED_OPS):
         return g0, p0
     tries = candidates(g, (want,) if _fixed(want) else TILES)
     if not tries:
