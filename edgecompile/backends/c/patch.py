@@ -140,23 +140,19 @@ def elems(t: Tensor, win: tuple) -> int:
     return (win[1] - win[0]) * (win[3] - win[2]) * t.shape[1]
 
 
+@dataclass
 class Tiles:
-    """The tile-by-tile ops of a patch op (patch_tiles.py), built when first emitted (planning needs only their
-    sizes). Never changed once built: copies of the graph share it."""
-
-    def __init__(self, *args):
-        self._args, self._built = args, None
+    """What a patch op's emitter needs to build each tile's ops (patch_tiles.tile_ops): built when emitted, as
+    planning needs only the sizes. Never changed once made: copies of the graph share it."""
+    g: Graph
+    ops: list
+    stage: Stage
+    plans: list  # per tile: tensor -> its window (rows [a, b), columns [c, d))
+    offset: dict  # tensor -> byte offset of its buffer in the op's scratch
+    grid: tuple  # (rows, columns) of tiles
 
     def __deepcopy__(self, memo):
         return self
-
-    def __iter__(self):
-        if self._built is None:
-            from edgecompile.backends.c.patch_tiles import tile_ops
-
-            g, ops, stage, plans, offset, grid = self._args
-            self._built = [tile_ops(g, ops, stage, need, offset, grid, k) for k, need in enumerate(plans)]
-        return iter(self._built)
 
 
 def apply(g, stage: Stage, grid) -> tuple[Graph, dict] | tuple[None, None]:

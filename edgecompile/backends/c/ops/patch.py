@@ -7,9 +7,9 @@ import hashlib
 
 import numpy as np
 
-from edgecompile.backends.c.emit import _comment
 from edgecompile.backends.c.ir import CTYPE
 from edgecompile.backends.c.ops import emitter
+from edgecompile.backends.c.patch_tiles import tile_ops
 
 
 class _TileEmitter:
@@ -63,13 +63,15 @@ class _TileEmitter:
 def emit(e, op, i) -> str:
     before = e.macs
     calls = []
-    for k, (sub, ops) in enumerate(op.attrs["tiles"]):
+    t = op.attrs["tiles"]
+    for k, need in enumerate(t.plans):
+        sub, ops = tile_ops(t.g, t.ops, t.stage, need, t.offset, t.grid, k)
         te = _TileEmitter(e, sub, op, i)
         for j, o in enumerate(ops):
             rows, te.steps = o.attrs.get("tile_rows", (0, {}))
             code = emitter(o.kind).emit(te, o, f"{i}_{j}")
             if rows:
                 code = f"for (ec_r = 0; ec_r < {rows}; ++ec_r) {{\n  {code}\n  }}"
-            calls.append(f"/* tile {k}, {o.kind} {_comment(o.source)[:40]} */ {code}")
+            calls.append(f"/* tile {k}: {o.kind} */ {code}")
     e.macs = before + op.attrs["info"]["macs"]
     return "{\n  int32_t ec_r;\n  (void)ec_r;\n  " + "\n  ".join(calls) + "\n  }"
