@@ -1,6 +1,7 @@
-"""Patch-based execution on the emulated Cortex-M4 (MPS2-AN386, the profile's SMLAD kernels on band geometry):
-ResNet-8 (MLPerf Tiny) run in bands gives TFLite's reference-kernel bytes; the MobileNet-like model, over the
-profile's 128 KiB budget as planned whole, is patched by the planner (auto) and gives the unpatched bytes."""
+"""Patch-based execution on the emulated Cortex-M4 (MPS2-AN386, the profile's SMLAD kernels on tile geometry) and
+Cortex-M55 (Helium): ResNet-8 (MLPerf Tiny) run in tiles gives TFLite's reference-kernel bytes; the MobileNet-like
+model, over the profile's 128 KiB budget as planned whole, is patched by the planner (auto) and gives the
+unpatched bytes, and so does a grid of tiles; a layer whose tiles take two differently packed kernels too."""
 from __future__ import annotations
 
 import importlib.util
@@ -53,14 +54,15 @@ def test_resnet8_in_tiles_bit_exact_with_tflite_on_cortex_m4(tmp_path):
     assert _emulate(art, x[0], tmp_path / "fw") == mod.reference(path, x)[0].tobytes()
 
 
-@pytest.mark.parametrize("patch", ["auto", "3x3"])
-def test_mobilenet_like_patched_same_bytes_on_cortex_m4(patch, tmp_path):
+@pytest.mark.parametrize("target,patch", [("cortex-m4", "auto"), ("cortex-m4", "3x3"), ("cortex-m55", "3x3")])
+def test_mobilenet_like_patched_same_bytes_on_cortex_m(target, patch, tmp_path):
     """auto: over the profile's 131,072 B RAM budget as planned whole, so the planner patches; 3x3: a grid whose
-    tiles cut columns (narrow windows, shifted left pads) through the SMLAD kernels."""
+    tiles cut columns (narrow windows, shifted left pads) through the SMLAD kernels (M4) and the Helium ones
+    (M55, MPS3-AN547)."""
     _tools()
     path = tmp_path / "mbv2.onnx"
     onnx.save(mbv2_like.model(), path)
-    art = _build(path, "cortex-m4", tmp_path / "a", patch=patch)
+    art = _build(path, target, tmp_path / "a", patch=patch)
     d = art.manifest["backend_details"]
     assert d["patch"]["asked"] == patch and "patch-based" in d["build_note"]
     if patch == "auto":
