@@ -81,8 +81,8 @@ class CBackend(Backend):
                "kernel-height rows), where that makes the arena smaller"),
         Option("overlap", bool, True, "let an output start a proven-safe distance below a dying input (RAM below "
                "the whole-tensor liveness bound)"),
-        Option("patch", str, "auto", "patch-based execution of the first high-resolution layers: auto (only when "
-               "the plain plan is over --max-ram), off, or a number of bands"),
+        Option("patch", str, "auto", "patch-based execution of the first high-resolution layers, tile by tile: "
+               "auto (only when the plain plan is over the RAM budget), off, a number of bands (8) or a grid (3x3)"),
     )
     int8_flavor = flavor.TFLITE  # TFLite-compatible numbers, Softmax included
     bench_runners = (HOST, QEMU, SSH)
