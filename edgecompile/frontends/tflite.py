@@ -57,11 +57,12 @@ def load(path: Path, weights: str | None, input_shapes: dict, nchw: bool = False
         ins, outs = json.loads(last)
         model = onnx.load(str(out))
     model.producer_name, model.producer_version = "edgecompile (tf2onnx)", ""  # stable bytes
-    if nchw:
-        layout = f"4-D inputs {ins} and outputs {outs} turned from TFLite's NHWC to ONNX's NCHW"
-    elif ins or outs:
+    named = " and ".join(f"{kind} {names}" for kind, names in (("inputs", ins), ("outputs", outs)) if names)
+    if nchw and named:
+        layout = f"4-D {named} turned from TFLite's NHWC to ONNX's NCHW"
+    elif named:
         onnx.helper.set_model_props(model, {CHANNELS_LAST_KEY: ",".join(ins + outs)})
-        layout = f"4-D inputs {ins} and outputs {outs} keep TFLite's NHWC layout"
+        layout = f"4-D {named} keep TFLite's NHWC layout"
     else:
         layout = "no 4-D inputs or outputs"
     notes = [f"converted from TFLite with tf2onnx (opset {OPSET}); {layout}"]
