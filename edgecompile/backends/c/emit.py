@@ -70,7 +70,7 @@ class Emitter:
         for dep in k.mve_needs if mve else ():
             self.use(dep, "", guard)
         for dep in k.follows:
-            self.use(dep, variant, guard)
+            self.use(dep, variant if v is None or v.follow is None else v.follow, guard)
         self.uses.setdefault(key + variant, Use(key, variant)).guards.add(guard)
         self.libm |= k.libm or bool(v and v.libm)
         return self.symbol(k.symbols[-1], variant) if k.symbols else ""
@@ -82,8 +82,9 @@ class Emitter:
         u = self.uses[name]
         k = TABLE[u.key]
         names = {s: self.symbol(s, u.suffix) for s in k.symbols}
-        names.update({s: self.symbol(s, u.suffix) for f in k.follows for s in TABLE[f].symbols})
         v = self.own.get(name) or (k.variants[u.suffix] if k.variants else None)
+        follow = u.suffix if v is None or v.follow is None else v.follow
+        names.update({s: self.symbol(s, follow) for f in k.follows for s in TABLE[f].symbols})
         macros = {**names, **(v.macros if v else {})}
         text = (FOLDER / k.file).read_text() if name in self.own else k.text()
         if None not in u.guards and len(u.guards) == 1:

@@ -4,8 +4,8 @@ An int8 Add r + conv(x) (same shape and storage, the fast exact form of kernels/
 output feeds only that Add becomes one conv op whose store adds r's byte at the destination and writes the
 sum there: the sum lives in r's buffer (planner: `over` = 1), so conv(x) is never materialized. That needs
 r to die at the conv (nothing else reads it afterwards; it is no graph input or output) and the conv to
-run on a kernel with the fused store (conv_s8, and conv_s8_simd4 on the DSP path). The fused op takes the
-conv's place in the schedule, so r's last reader must come before it.
+run on a kernel with the fused store (conv_s8, and conv_s8_simd4 or conv_s8_im2row on the DSP path). The
+fused op takes the conv's place in the schedule, so r's last reader must come before it.
 """
 from __future__ import annotations
 
@@ -64,8 +64,8 @@ def _fusable(g, conv, add, mid: str, other: str) -> bool:
     a = conv.attrs
     if conv.kind != "conv" or a.get("dtype") != "int8" or "res" in a or g.tensors[mid].shape[0] != 1:
         return False
-    chosen = conv_simd.choose(a["geo"], a)
-    if chosen is not None and chosen[0] != "conv_s8_simd4":
+    chosen = conv_simd.choose(a["geo"], a)  # conv_s8_simd4 on Helium where conv_s8_im2row elsewhere: both fuse
+    if chosen is not None and chosen[0] not in ("conv_s8_simd4", "conv_s8_im2row"):
         return False
     readers = [op for op in g.ops if mid in op.inputs]
     if readers != [add] or mid in g.outputs or other in g.inputs or other in g.outputs:

@@ -16,7 +16,8 @@ from pathlib import Path
 FOLDER = Path(__file__).resolve().parent / "kernels"
 SIMD = "defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32"
 MVE = "defined(__ARM_FEATURE_MVE) && __ARM_FEATURE_MVE"
-IM2ROW_MAX = 64  # bytes of one gathered window of conv_s8_im2row (two live on the stack)
+IM2ROW_MAX = 64  # bytes of one gathered window of conv_s8_im2row when Cin % 4 != 0 (two live on the stack)
+GATHER_MAX = 576  # the same when Cin % 4 == 0 (a 3x3x64 window; two on the stack: 1,152 bytes at most)
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Variant:
     macros: dict  # macro (with its parameter list, if any) -> replacement
     needs: tuple = ()  # kernels this variant uses besides the kernel's own needs
     libm: bool = False  # calls <math.h>
+    follow: str | None = None  # the variant its `follows` kernels are pasted in (None: this one's own suffix)
 
 
 @dataclass(frozen=True)
@@ -74,11 +76,12 @@ UNARY = {
 NEEDS_LIBM = {"Sigmoid", "Tanh", "Elu", "Abs", "Exp", "Sqrt"}
 
 
-def residual(base: Variant, add_fn: str, oc: int) -> Variant:
-    """`base` with a residual Add fused in (kernels/conv_s8.c, conv_s8_simd4.c): `add_fn(v, y, n)` adds a
-    pixel's outputs to the other operand in place (ops/conv.py emits it, one per layer)."""
+def residual(base: Variant, add_fn: str, oc: int, follow: str | None = None) -> Variant:
+    """`base` with a residual Add fused in (kernels/conv_s8.c, conv_s8_simd4.c, conv_s8_im2row.c): `add_fn(v, y,
+    n)` adds a pixel's outputs to the other operand in place (ops/conv.py emits it, one per layer). `follow`: the
+    base's suffix, so that the GEMM conv_s8_im2row follows is shared with the plain pastings."""
     return Variant({**base.macros, "EC_RESIDUAL(v, y, n)": f"{add_fn}((v), (y), (n))", "EC_RES_OC": str(oc)},
-                   base.needs, base.libm)
+                   base.needs, base.libm, follow)
 
 
 def _unary_variant(fn: str) -> Variant:
@@ -118,8 +121,7 @@ TABLE: dict[str, Kernel] = {
     "pw_s8_simd": Kernel("pw_s8_simd.c", ("ec_pw_s8_simd",), ("conv_geo",), ("mm2_s8",), guard=SIMD, variants=REQ),
     "im2row_s8": Kernel("im2row_s8.c", ("ec_im2row_s8",), ("conv_geo",), guard=SIMD),
     "conv_s8_im2row": Kernel("conv_s8_im2row.c", ("ec_conv_s8_im2row",), ("conv_geo", "im2row_s8"), ("mm2_s8",),
-                             guard=SIMD, variants={k: Variant({**v.macros, "EC_IM2ROW_MAX": str(IM2ROW_MAX)}, v.needs)
-                                                   for k, v in REQ.items()}),
+                             guard=SIMD, variants=REQ),
     # fully connected
     "dense_s8": Kernel("dense_s8.c", ("ec_mbqm_fc", "ec_dense_s8"), ("sat8",)),
     "dense_f32": Kernel("dense_f32.c", ("ec_dense_f32",)),

@@ -43,7 +43,7 @@ def _residual(e, op, i):
     (fuse_residual), or the plain one."""
     r = op.attrs.get("res")
     if r is None:
-        return lambda base: ("", None)
+        return lambda base, follow=None: ("", None)
     if e.buf(op.outputs[0]) != e.buf(op.inputs[1]):  # the fused store reads the other operand at the destination
         raise AssertionError(f"op {i}: a fused residual Add must write over its other operand")
     # the Add of one pixel: add_s8_flat_rnd's exact fast form (fuse_residual fuses only Adds it covers), with
@@ -56,4 +56,4 @@ def _residual(e, op, i):
     e.decls.append(f"{sig} {{\n  {add}({a}, {b}, y, n, {offs[0]}, {offs[1]}, 20, {q['m1']}, {-q['s1']}, {q['m2']}, "
                    f"{-q['s2']}, {q['mo']}, {-q['so']}, {r['out_zp']}, {act[0]}, {act[1]});\n}}\n")
     oc = op.attrs["geo"]["oc"]
-    return lambda base: (f"_r{i}", residual(base, name, oc))
+    return lambda base, follow=None: (f"_r{i}", residual(base, name, oc, follow))
