@@ -1,7 +1,8 @@
 """The op-table run function (dispatch.py) computes exactly what the straight-line calls compute: random graphs
 (test_c_random_graphs' drawing), fp32 and int8, built both ways for this machine, give bit-identical outputs;
 the table form also builds warning-free for a Cortex-M with the DSP kernels; a long chain takes it by itself.
-CI share: about 20-40 s (a dozen drawn graphs, two gcc calls each; one 6000-node build of two targets)."""
+CI share: about 30-60 s (a dozen drawn graphs and a patched MobileNet-like model, two gcc calls each; one
+6000-node build of two targets)."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,6 +11,7 @@ from hypothesis import given
 from conftest import need_backend, need_tool
 
 from backends.c.c_harness import CModel, qdq_wrap
+from backends.c.test_c_patch import mbv2_int8  # noqa: F401  (a fixture)
 from backends.c.test_c_random_graphs import PROFILE, graphs
 
 
@@ -46,6 +48,19 @@ def test_table_matches_calls_bit_for_bit_int8(tmp_path_factory):
         _both(qdq_wrap(model, calib), feeds, tmp_path_factory.mktemp(flavour))
 
     prop()
+
+
+def test_table_matches_calls_on_a_patched_model(mbv2_int8, tmp_path):  # noqa: F811
+    """Patch-based stages (a loop over tiles, each tile's ops inside) in the table form too."""
+    from edgecompile.backends.c.backend import _plan
+
+    need_backend("c")
+    qdq, feeds = mbv2_int8
+    runs = [CModel(qdq, tmp_path / mode, {"dispatch": mode}, rewrite=lambda g: _plan(g, {"patch": "smallest"}))
+            for mode in ("calls", "table")]
+    assert runs[0].plan.patch and runs[1].stats["dispatch"] == "table"
+    for f in feeds:
+        assert [a.tobytes() for a in runs[0].run(f)] == [b.tobytes() for b in runs[1].run(f)]
 
 
 def _conv_chain():
