@@ -127,7 +127,9 @@ TABLE: dict[str, Kernel] = {
     "pw_s8_simd": Kernel("pw_s8_simd.c", ("ec_pw_s8_simd",), ("conv_geo", "q15_row"), ("mm2_s8", "mm2q_s8"), guard=SIMD,
                          variants=REQ),
     "im2row_s8": Kernel("im2row_s8.c", ("ec_im2row_s8",), ("conv_geo",), guard=SIMD),
-    "conv_s8_im2row": Kernel("conv_s8_im2row.c", ("ec_conv_s8_im2row",), ("conv_geo", "im2row_s8", "q15_row"),
+    "im2row_q15": Kernel("im2row_q15.c", ("ec_im2row_q15",), ("conv_geo", "simd"), guard=DSP),
+    "conv_s8_im2row": Kernel("conv_s8_im2row.c", ("ec_conv_s8_im2row",),
+                             ("conv_geo", "im2row_s8", "q15_row", "im2row_q15"),
                              ("mm2_s8", "mm2q_s8"),
                              guard=SIMD, variants=REQ),
     # fully connected

@@ -21,15 +21,22 @@ EC_API void ec_conv_s8_im2row(const int8_t* x, int8_t* y, const ec_conv_geo* g, 
     if (two) ec_im2row_s8(x, rows + k4, g, (p) + 1, k4, (int8_t)-in_off); \
   } while (0)
 #define EC_MM2(y0, y1) ec_mm2_s8(rows, two ? rows + k4 : rows, k4, y0, y1, oc, wpk, bias, mult, shift, out_zp, amin, amax)
-#else /* each window gathered, then widened to int16 once for all output channels (ec_mm2q_s8) */
-  int8_t rows[k4];
+#else /* the windows widened to int16 once for all output channels (ec_mm2q_s8): gathered straight into the
+       * widened rows when Cin % 4 == 0, else gathered, then widened */
+  const uint32_t padw = (uint32_t)(uint16_t)-in_off * 0x10001u;
+  int8_t rows[g->ic % 4 ? k4 : 4];
   uint32_t q[k4];
-#define EC_GATHER(p, two)                                             \
-  do {                                                                \
-    ec_im2row_s8(x, rows, g, p, k4, (int8_t)-in_off);                 \
-    ec_q15_row(rows, k4, q);                                          \
-    if (two) ec_im2row_s8(x, rows, g, (p) + 1, k4, (int8_t)-in_off);  \
-    ec_q15_row(rows, k4, q + 2);                                      \
+#define EC_GATHER(p, two)                                                \
+  do {                                                                   \
+    if (g->ic % 4 == 0) {                                                \
+      ec_im2row_q15(x, q, g, p, padw);                                   \
+      ec_im2row_q15(x, q + 2, g, (p) + (two), padw);                     \
+    } else {                                                             \
+      ec_im2row_s8(x, rows, g, p, k4, (int8_t)-in_off);                  \
+      ec_q15_row(rows, k4, q);                                           \
+      if (two) ec_im2row_s8(x, rows, g, (p) + 1, k4, (int8_t)-in_off);   \
+      ec_q15_row(rows, k4, q + 2);                                       \
+    }                                                                    \
   } while (0)
 #define EC_MM2(y0, y1) ec_mm2q_s8(q, k4, y0, y1, oc, wpk, bias, mult, shift, out_zp, amin, amax)
 #endif
