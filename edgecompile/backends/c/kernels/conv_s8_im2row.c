@@ -20,7 +20,8 @@ EC_API void ec_conv_s8_im2row(const int8_t* x, int8_t* y, const ec_conv_geo* g, 
     ec_im2row_s8(x, rows, g, p, k4, (int8_t)-in_off);                 \
     if (two) ec_im2row_s8(x, rows + k4, g, (p) + 1, k4, (int8_t)-in_off); \
   } while (0)
-#define EC_MM2(y0, y1) ec_mm2_s8(rows, two ? rows + k4 : rows, k4, y0, y1, oc, wpk, bias, mult, shift, out_zp, amin, amax)
+#define EC_MM2(y0, y1) \
+  ec_mm2_s8(rows, two ? rows + k4 : rows, k4, y0, y1, oc, wpk, bias, mult, shift, out_zp, amin, amax)
 #else /* the windows widened to int16 once for all output channels (ec_mm2q_s8): gathered straight into the
        * widened rows when Cin % 4 == 0, else gathered, then widened */
   const uint32_t padw = (uint32_t)(uint16_t)-in_off * 0x10001u;
