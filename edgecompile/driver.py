@@ -195,8 +195,11 @@ def _batch_model(norm, batch):
 
 
 def _finish_note(report: BuildReport, res: TargetResult) -> None:
-    """Artifacts with a device part (tensorrt engines) say the one command that completes them."""
+    """A backend's note on what it chose (c: patch-based execution); artifacts with a device part (tensorrt
+    engines) say the one command that completes them."""
     details = Artifact.open(res.path).manifest.get("backend_details") or {}
+    if isinstance(details.get("build_note"), str):  # what a backend chose that the user should know (c: patching)
+        report.notes.append(f"{res.target}-{res.precision}: {details['build_note']}")
     if details.get("finish_on_device") and isinstance(details.get("engine"), str):
         report.notes.append(f"{res.target}-{res.precision}: engine {details['engine']}; finish on the device with: "
                             f"edgecompile device-build {res.path}")

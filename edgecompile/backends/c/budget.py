@@ -8,6 +8,12 @@ def _kb(n: int) -> str:
     return f"{n:,} B"
 
 
+def _patched(plan) -> str:
+    best = getattr(plan, "patch_best", None)  # patch_plan: the smallest patch-based arena, which did not fit either
+    return (f" Patch-based execution of the first layers gets the arena down to {_kb(best['arena_bytes'])} at best "
+            f"({best['chosen']}), still over." if best else "")
+
+
 def check(budget: dict, plan, g, flash: dict, weights: list[tuple[str, int]], label: str) -> dict:
     """The C artifact's memory figures, one definition everywhere (build, inspect, bench, errors):
 
@@ -31,7 +37,7 @@ def check(budget: dict, plan, g, flash: dict, weights: list[tuple[str, int]], la
             f"Needs {_kb(ram)} of RAM (arena {_kb(plan.arena_bytes)} + inputs/outputs {_kb(io)} + static data "
             f"{_kb(static)}), over the budget of {_kb(budget['ram'])}. The arena is set by the busiest step "
             f"({plan.peak_step}), where these tensors are live: {names}; whole, they take {_kb(whole)}, which the "
-            f"plan fits into {_kb(plan.arena_bytes)} by writing outputs over inputs that die there.")
+            f"plan fits into {_kb(plan.arena_bytes)} by writing outputs over inputs that die there." + _patched(plan))
     if budget.get("flash") and flash_bytes > budget["flash"]:
         big = ", ".join(f"{n} ({_kb(b)})" for n, b in sorted(weights, key=lambda x: -x[1])[:4])
         raise BudgetExceededError(

@@ -146,9 +146,10 @@ class CModel:
         folder.mkdir(parents=True, exist_ok=True)
         self.g, _ = lower.lower(model)
         self.plan = planner.plan(self.g, overlaps=overlap)
-        if callable(rewrite):  # one rewrite (inplace_rows.apply, fuse_residual.fuse), whatever the arena
-            self.g = rewrite(self.g)[0]
-            self.plan = planner.plan(self.g, overlaps=overlap)
+        if callable(rewrite):  # one rewrite (inplace_rows.apply, fuse_residual.fuse, patch.apply), whatever the arena
+            self.g, made = rewrite(self.g)
+            # a rewrite that plans as well (backend._plan) keeps its plan
+            self.plan = made if isinstance(made, planner.Plan) else planner.plan(self.g, overlaps=overlap)
         elif rewrite:  # the backend's choice: depthwise convs by rows, residual Adds fused, where the arena shrinks
             from edgecompile.backends.c.backend import _plan
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import importlib
 
 EMITTERS = {k: f"edgecompile.backends.c.ops.{k}" for k in
-            ("conv", "dense", "binary", "unary", "lut", "pool", "softmax", "copy", "concat", "pad", "alias")}
+            ("conv", "dense", "binary", "unary", "lut", "pool", "softmax", "copy", "concat", "pad", "alias", "patch")}
 
 
 def emitter(kind: str):
