@@ -61,7 +61,12 @@ class Emitter:
         if own is not None:
             self.own[key + variant] = own
         v = self.own.get(key + variant) or (k.variants[variant] if k.variants else None)
-        guard = k.guard if guard in (None, k.guard) else (guard if k.guard is None else f"({k.guard}) && ({guard})")
+        # (a kernel guard that already implies the caller's, like kernel_table.DSP of SIMD, stays as written)
+        narrower = k.guard is not None and guard is not None and k.guard.startswith(f"({guard}) && ")
+        if guard in (None, k.guard) or narrower:
+            guard = k.guard
+        elif k.guard is not None:
+            guard = f"({k.guard}) && ({guard})"
         mve = k.mve and key + variant not in self.own  # a pasting of its own (a fused Add) has no Helium form
         dsp = (f"!({MVE})" if guard is None else f"({guard}) && !({MVE})") if mve else guard  # Helium replaces DSP
         # a variant's needs belong to the kernels that requantize: one that only follows others leaves them to them
