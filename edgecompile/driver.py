@@ -174,7 +174,7 @@ def build_one(prof: TargetProfile, precision: str, loaded, norm, out_dir: Path, 
             except CannotRunHereError as e:  # cross-compiled: built and checked by its backend, not run here
                 runner, manifest["parity"] = None, {"skipped": str(e), "passed": None}
             if runner is not None:
-                manifest["parity"] = check_parity(runner, result.inputs, result.outputs, ref, samples, tol,
+                manifest["parity"] = check_parity(runner, result.inputs, result.outputs, ref.result(), samples, tol,
                                                   f"{prof.name} {precision}", graph_layouts(norm.model))
         write_manifest(stage, manifest)
     parity = manifest["parity"]
@@ -205,17 +205,39 @@ def _finish_note(report: BuildReport, res: TargetResult) -> None:
                             f"edgecompile device-build {res.path}")
 
 
-def _reference(model, samples):
-    """ONNX Runtime fp32 outputs on the normalized graph; a graph it cannot run fails every target."""
-    from edgecompile.verify import reference_outputs
+class _Reference:
+    """ONNX Runtime's outputs on the normalized graph, computed in a thread while the first target compiles
+    (ORT releases the GIL while it loads a graph: seconds for a long one). A float graph runs as written
+    (no ORT fusions); a quantized one with ORT's defaults (its integer kernels). A graph ORT cannot run
+    fails the whole build, as if computed first (build re-raises it)."""
 
-    try:
-        return reference_outputs(model.SerializeToString(), samples)
-    except Exception as e:  # onnxruntime raises its own C++ exception types
-        report = get_backend("onnxruntime").check(model)
-        why = report.summary() if not report.ok else str(e).splitlines()[0]
-        raise UnsupportedOpError(f"The reference runtime (ONNX Runtime CPU) cannot run this model, so no artifact "
-                                 f"can be verified: {why}. Use --no-verify to build without the check.") from e
+    def __init__(self, model, samples, quantized: bool):
+        import threading
+
+        self.error: Exception | None = None
+        self.outputs = None
+        data = model.SerializeToString()  # here: the build thread reads the same proto meanwhile
+        self.thread = threading.Thread(target=self._run, args=(model, data, samples, quantized), daemon=True)
+        self.thread.start()
+
+    def _run(self, model, data, samples, quantized):
+        from edgecompile.verify import reference_outputs
+
+        try:
+            self.outputs = reference_outputs(data, samples, optimize=quantized)
+        except Exception as e:  # onnxruntime raises its own C++ exception types
+            report = get_backend("onnxruntime").check(model)
+            why = report.summary() if not report.ok else (str(e).splitlines() or [""])[0]
+            self.error = UnsupportedOpError(
+                f"The reference runtime (ONNX Runtime CPU) cannot run this model, so no artifact can be verified: "
+                f"{why}. Use --no-verify to build without the check.")
+            self.error.__cause__ = e
+
+    def result(self) -> dict:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.outputs
 
 
 def build(model: str, targets: list[str], precisions: list[str] | None = None, calib: str | None = None,
@@ -263,7 +285,7 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
     elif guard is not None:
         raise UsageError("--max-accuracy-drop / --min-cosine guard int8 builds; add --precision int8.")
     samples = (feeds or [])[:VERIFY_SAMPLES] or seeded_inputs(norm.model, VERIFY_SAMPLES)
-    ref = _reference(norm.model, samples) if verify else None
+    ref = _Reference(norm.model, samples, prequantized) if verify else None
     out_dir = Path(out)
     for prof, precision, explicit in jobs:
         started = time.perf_counter()
@@ -277,6 +299,8 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
             report.results.append(build_one(prof, precision, loaded, norm, out_dir, feeds, calib_info,
                                             ref, samples, verify, force, options, int8, prequantized, calib_method))
         except EdgeCompileError as e:
+            if ref is not None and e is ref.error:
+                raise
             report.results.append(TargetResult(prof.name, precision, prof.backend, error=str(e)))
         except Exception as e:  # a backend SDK's own exception: this target fails, the others still build
             first = (str(e).strip().splitlines() or [""])[0][:300]
@@ -287,5 +311,7 @@ def build(model: str, targets: list[str], precisions: list[str] | None = None, c
             _finish_note(report, report.results[-1])
         if progress:
             progress("end", report.results[-1])
+    if ref is not None:
+        ref.result()  # a graph the reference cannot run fails the build even where every target failed first
     report.notes.extend(int8.notes if int8 else [])  # int8: table reuse, layers the guard kept in float
     return report

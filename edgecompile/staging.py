@@ -58,7 +58,7 @@ def foreign_reason(folder: Path) -> str | None:
     if not isinstance(files, dict) or "schema_version" not in manifest:
         return "a folder edgecompile did not write: its manifest.json is not an edgecompile manifest"
     listed = {"manifest.json", *map(str, files)}
-    dirs = {str(Path(n).parent) for n in listed} - {"."}
+    dirs = {str(d) for n in listed for d in Path(n).parents} - {"."}  # every ancestor: nested packages
     extra = sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
                    if str(p.relative_to(folder)) not in listed | dirs)
     if extra:

@@ -29,11 +29,14 @@ def run_batched(runner, specs: list[TensorSpec], samples: list[dict[str, np.ndar
     return {k: np.concatenate(v, axis=0) for k, v in outs.items()}
 
 
-def reference_outputs(model_bytes: bytes, samples: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+def reference_outputs(model_bytes: bytes, samples: list[dict[str, np.ndarray]], optimize: bool = True) -> dict[str, np.ndarray]:
+    """optimize=False: the graph as written, without ORT's fusions (and a third cheaper to load)."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
+    if not optimize:
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     sess = ort.InferenceSession(model_bytes, opts, providers=["CPUExecutionProvider"])
     names = [o.name for o in sess.get_outputs()]
     outs: dict[str, list[np.ndarray]] = {n: [] for n in names}

@@ -40,6 +40,8 @@ def _with_scales(model, specs: list[TensorSpec], op: str) -> list[TensorSpec]:
     import numpy as np
     from onnx import numpy_helper
 
+    if not any(n.op_type == op for n in model.graph.node):  # a float graph: nothing to index (100k nodes: seconds)
+        return specs
     inits = {t.name: t for t in model.graph.initializer}
     producer = {o: n for n in model.graph.node for o in n.output}
 

@@ -37,6 +37,26 @@ def test_force_replaces_own_artifact_only(tmp_path):
     assert (final / "thesis.txt").read_text() == "mine"
 
 
+def test_force_replaces_an_artifact_with_nested_packages(tmp_path):
+    # A Core ML .mlpackage nests its files two folders deep; those folders are the artifact's own.
+    nested = "model.mlpackage/Data/com.apple.CoreML/model.mlmodel"
+    manifest = json.dumps({"schema_version": 1, "files": {nested: "0" * 64}})
+    final = tmp_path / "t-fp16"
+    final.mkdir()
+    (final / "manifest.json").write_text(manifest)
+    (final / nested).parent.mkdir(parents=True)
+    (final / nested).write_text("old")
+    with staged(final, force=True) as stage:
+        (stage / "manifest.json").write_text(manifest)
+        (stage / nested).parent.mkdir(parents=True)
+        (stage / nested).write_text("new")
+    assert (final / nested).read_text() == "new"
+    (final / "model.mlpackage" / "Data" / "notes").mkdir()
+    with pytest.raises(ArtifactError, match="did not write.*notes"):
+        with staged(final, force=True):
+            pass
+
+
 def test_user_folder_named_like_old_trash_is_kept(tmp_path):
     final = tmp_path / "t-fp32"
     _artifact(final, "old")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import threading
 
 from edgecompile.backends.base import (HOST, SSH, Backend, BackendInfo, BenchRunner, CompileContext, CompileResult,
                                        InspectSection, Option, SupportReport, TensorSpec, Tolerance, UnsupportedNode,
@@ -79,6 +80,9 @@ class CBackend(Backend):
                "over the other, where that makes the arena smaller"),
         Option("dw_rows", bool, True, "run depthwise convs in place one output row at a time (a window buffer of "
                "kernel-height rows), where that makes the arena smaller"),
+        Option("dispatch", str, "auto", "the run function: straight-line kernel calls (fastest on a microcontroller), "
+               "an op table run by a dispatch loop (gcc's time no longer grows with the graph), or auto (the table "
+               "past 1000 steps)", choices=("auto", "calls", "table")),
         Option("overlap", bool, True, "let an output start a proven-safe distance below a dying input (RAM below "
                "the whole-tensor liveness bound)"),
         Option("patch", str, "auto", "patch-based execution of the first high-resolution layers, tile by tile: "
@@ -105,7 +109,7 @@ class CBackend(Backend):
         if report.unsupported or (precision == "int8" and not is_qdq(model)):
             return report
         try:
-            lower(model)
+            self._lowered = (model, lower(model))  # compile() takes it rather than lowering the same graph again
         except UnsupportedOpError as e:
             report.unsupported.append(UnsupportedNode("graph", "<lowering>", str(e)))
         return report
@@ -168,7 +172,8 @@ class CBackend(Backend):
         if not (prefix.isascii() and prefix.isidentifier()):  # isidentifier alone admits non-ASCII names gcc rejects
             raise UsageError(f"--c-prefix '{prefix}' is not a C identifier (ASCII letters, digits and '_').")
         model = self.graph_for(ctx)
-        g, io_quant = lower.lower(model)
+        checked, self._lowered = getattr(self, "_lowered", None), None
+        g, io_quant = checked[1] if checked and checked[0] is model else lower.lower(model)
         limits = {**ctx.profile.budget, **{k[4:]: int(v) for k, v in ctx.options.items() if k in ("max_ram", "max_flash") and v}}
         g, p = _plan(g, ctx.options, limits.get("ram"))
         sha = hashlib.sha256(model.SerializeToString()).hexdigest()
@@ -177,7 +182,11 @@ class CBackend(Backend):
         header, source, stats = emit.generate(g, p, prefix, provenance, io_quant, ctx.options)
         (ctx.out_dir / "model.h").write_text(header)
         (ctx.out_dir / "model.c").write_text(source)
+        # the library that verification (load) runs, compiled meanwhile on another core: the same cache entry
+        prebuild = threading.Thread(target=_prebuild, args=(ctx.out_dir,), daemon=True)
+        prebuild.start()
         flash = size.flash_estimate(ctx.out_dir, stats["const_bytes"], ctx.options)
+        prebuild.join()
         weights = [(op.source or op.kind, sum(v.nbytes for k, v in op.attrs.items() if hasattr(v, "nbytes")))
                    for op in g.ops]
         fit = budget.check(limits, p, g, flash, weights, f"{ctx.profile.name} {ctx.precision}")
@@ -188,6 +197,7 @@ class CBackend(Backend):
             "peak_step": p.peak_step, "peak_tensors": [[g.tensors[n].onnx_name or n, b] for n, b in p.peak_tensors],
             "ops": len([o for o in g.ops if o.kind != "alias"]), "macs": stats["macs"], "const_bytes": stats["const_bytes"],
             "uses_libm": stats["libm"], "kernels": stats["kernels"], "layers": stats["layers"], "simd": bool(ctx.options.get("simd")),
+            "dispatch": stats["dispatch"],
             "mcpu": ctx.options.get("mcpu"), **flash, **fit, "patch": p.patch,
         }
         if p.patch:
@@ -269,6 +279,15 @@ def _plan_whole(g, options) -> tuple:
     best.candidates = candidates
     best.lower_bound, best.peak_step, best.peak_tensors = first.lower_bound, first.peak_step, first.peak_tensors
     return g, best
+
+
+def _prebuild(folder) -> None:
+    from edgecompile.backends.c.runner import build_shared
+
+    try:
+        build_shared(folder)
+    except EdgeCompileError:  # load() compiles again and reports it
+        pass
 
 
 def _quantized_io(g) -> set:

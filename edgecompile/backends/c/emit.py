@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from edgecompile.backends.c import dispatch
 from edgecompile.backends.c.ir import CTYPE
 from edgecompile.backends.c.kernel_table import FOLDER, MVE, TABLE
 from edgecompile.backends.c.ops import emitter
@@ -43,6 +44,9 @@ class Emitter:
         self.uses: dict[str, Use] = {}  # in pasting order: dependencies first
         self.own: dict[str, object] = {}  # pastings in a variant of their own (kernel_table.residual)
         self.decls: list[str] = []
+        # table-driven form (dispatch.py): constants pooled in one array per C type and guard, as offsets
+        self.pools: dict | None = None
+        self.structs: dict = {}
         self.protos: list[str] = []  # prototypes of generated functions that kernel pastings call
         self.libm = False
         self.macs = 0
@@ -57,7 +61,12 @@ class Emitter:
         if own is not None:
             self.own[key + variant] = own
         v = self.own.get(key + variant) or (k.variants[variant] if k.variants else None)
-        guard = k.guard if guard in (None, k.guard) else (guard if k.guard is None else f"({k.guard}) && ({guard})")
+        # (a kernel guard that already implies the caller's, like kernel_table.DSP of SIMD, stays as written)
+        narrower = k.guard is not None and guard is not None and k.guard.startswith(f"({guard}) && ")
+        if guard in (None, k.guard) or narrower:
+            guard = k.guard
+        elif k.guard is not None:
+            guard = f"({k.guard}) && ({guard})"
         mve = k.mve and key + variant not in self.own  # a pasting of its own (a fused Add) has no Helium form
         dsp = (f"!({MVE})" if guard is None else f"({guard}) && !({MVE})") if mve else guard  # Helium replaces DSP
         # a variant's needs belong to the kernels that requantize: one that only follows others leaves them to them
@@ -102,10 +111,16 @@ class Emitter:
         arr = np.asarray(arr)
         ctype = CTYPE[str(arr.dtype)]
         flat = arr.ravel()
-        fmt = self.flt if arr.dtype == np.float32 else (lambda v: str(int(v)))
-        items = [fmt(v) for v in flat]
+        if arr.dtype == np.float32 and np.isfinite(flat).all():  # flt's text, without its per-value numpy calls
+            items = [s + "f" if "." in s or "e" in s else s + ".0f" for s in map("{:.9g}".format, flat.tolist())]
+        elif arr.dtype == np.float32:
+            items = [self.flt(v) for v in flat]
+        else:
+            items = [str(v) for v in flat.tolist()]
         if arr.dtype == np.int32:
-            items = [("(-2147483647 - 1)" if int(v) == -2147483648 else str(int(v))) for v in flat]
+            items = [("(-2147483647 - 1)" if v == -2147483648 else str(v)) for v in flat.tolist()]
+        if self.pools is not None:
+            return self.pooled(ctype, guard, items or ["0"], arr.nbytes if count else 0)
         rows = [", ".join(items[k:k + 16]) for k in range(0, len(items), 16)] or ["0"]
         body = ",\n  ".join(rows)
         cname = f"{self.prefix}_{name}"
@@ -114,10 +129,38 @@ class Emitter:
         self.const_bytes += arr.nbytes if count else 0
         return cname
 
+    def pooled(self, ctype: str, guard: str | None, items: list[str], nbytes: int, struct: bool = False) -> str:
+        """`items` in the pool of their C type and guard (equal contents stored once): the C expression of their
+        address (an array), or of the object (a struct)."""
+        pool = self.pools.setdefault((ctype, guard, struct), {"name": f"{self.prefix}_pool{len(self.pools)}",
+                                                              "items": [], "at": {}})
+        key = ", ".join(items)
+        at = pool["at"].get(key)
+        if at is None:
+            if ctype == "int8_t":  # word-aligned offsets: SIMD kernels load 4 bytes at a time
+                pool["items"] += ["0"] * (-len(pool["items"]) % 4)
+            at = pool["at"][key] = len(pool["items"])
+            pool["items"] += items
+            self.const_bytes += nbytes
+        return f"(*({pool['name']} + {at}))" if struct else f"({pool['name']} + {at})"
+
+    def pool_decls(self) -> list[str]:
+        out = []
+        for (ctype, guard, _), pool in (self.pools or {}).items():
+            rows = [", ".join(pool["items"][k:k + 16]) for k in range(0, len(pool["items"]), 16)]
+            decl = f"static const {ctype} {pool['name']}[{len(pool['items'])}] = {{\n  " + ",\n  ".join(rows) + "\n};\n"
+            out.append(f"#if {guard}\n{decl}#endif\n" if guard else decl)
+        return out
+
     def struct(self, ctype: str, name: str, values: list) -> str:
         def lit(v):
             return "{" + ", ".join(lit(x) for x in v) + "}" if isinstance(v, (list, tuple)) else str(int(v))
 
+        if self.pools is not None:
+            key = (ctype, repr(values))  # equal structs are pooled once: format each only once
+            if key not in self.structs:
+                self.structs[key] = self.pooled(ctype, None, [lit(values)], 0, struct=True)
+            return self.structs[key]
         cname = f"{self.prefix}_{name}"
         self.decls.append(f"static const {ctype} {cname} = {lit(values)};\n")
         return cname
@@ -169,7 +212,8 @@ def io_defines(g, prefix_up: str, io_quant: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-CHUNK = 128  # calls per function in very long graphs: gcc's -O2 time grows faster than linearly in one body
+CHUNK = 128  # calls per function in long graphs: gcc's -O2 time grows faster than linearly in one body
+TABLE_FROM = 1000  # steps past which the run function is an op table (see table_driven)
 
 
 def run_function(g, prefix: str, calls: list[str]) -> str:
@@ -191,15 +235,25 @@ def run_function(g, prefix: str, calls: list[str]) -> str:
     return "".join(out)
 
 
+def table_driven(steps: int, options: dict) -> bool:
+    """The run function's form: straight-line calls (fastest on a microcontroller) up to TABLE_FROM steps,
+    an op table with a dispatch loop (dispatch.py) beyond, where gcc's time would grow with the graph."""
+    mode = options.get("dispatch") or "auto"
+    return mode == "table" or (mode == "auto" and steps > TABLE_FROM)
+
+
 def generate(g, plan, prefix: str, provenance: str, io_quant: dict, options: dict) -> tuple[str, str, dict]:
     e = Emitter(g, plan, options, prefix)
-    calls, layers = [], []
+    table = table_driven(sum(op.kind != "alias" for op in g.ops), options)  # only aliases emit no code
+    if table:
+        e.pools = {}
+    steps, layers = [], []
+    kinds = {k: emitter(k) for k in {op.kind for op in g.ops}}
     for i, op in enumerate(g.ops):
         macs = e.macs
-        code = emitter(op.kind).emit(e, op, i)
+        code = kinds[op.kind].emit(e, op, i)
         if code:
-            # EC_MARK: a no-op unless built with -DEC_PROFILE (per-layer instruction counts on the emulator)
-            calls.append(f"  /* {i}: {op.kind} {_comment(op.source)} */\n  EC_MARK({i});\n  {code}")
+            steps.append((i, f"{op.kind} {_comment(op.source)}", code))
             layers.append([i, op.kind, _comment(op.source), e.macs - macs])
     up = prefix.upper()
     header = (TEMPLATES / "model.h.in").read_text().format(
@@ -211,8 +265,13 @@ def generate(g, plan, prefix: str, provenance: str, io_quant: dict, options: dic
     parts.append(AMALGAMATED)
     parts += e.protos
     parts += ["\n" + e.kernel_text(k) for k in e.uses]
-    parts += ["\n" + d for d in e.decls]
-    parts.append(run_function(g, prefix, calls))
+    parts += ["\n" + d for d in e.decls + e.pool_decls()]
+    if table:
+        parts.append(dispatch.run_function(g, prefix, steps, signature(g)))
+    else:
+        # EC_MARK: a no-op unless built with -DEC_PROFILE (per-layer instruction counts on the emulator)
+        parts.append(run_function(g, prefix, [f"  /* {i}: {c} */\n  EC_MARK({i});\n  {code}" for i, c, code in steps]))
     source = "".join(parts)
-    stats = {"macs": e.macs, "const_bytes": e.const_bytes, "libm": e.libm, "kernels": sorted(e.uses), "layers": layers}
+    stats = {"macs": e.macs, "const_bytes": e.const_bytes, "libm": e.libm, "kernels": sorted(e.uses), "layers": layers,
+             "dispatch": "table" if table else "calls"}
     return header, source, stats

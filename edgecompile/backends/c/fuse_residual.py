@@ -22,7 +22,9 @@ def candidates(g) -> list[str]:
 
 def fuse(g, only: set | None = None) -> tuple[object, int]:
     """A copy of `g` with every fusable residual Add fused (or those whose outputs are in `only`), and how
-    many were."""
+    many were (`g` itself when no Add can be: a copy of a 100k-op graph takes seconds)."""
+    if not any(_candidate(g, op) and (only is None or op.outputs[0] in only) for op in g.ops):
+        return g, 0
     g = copy.deepcopy(g)
     fused = 0
     for add in [op for op in g.ops if _candidate(g, op) and (only is None or op.outputs[0] in only)]:

@@ -4,11 +4,12 @@
 #endif
 
 #ifdef EC_MVE
-/* Helium form of ec_mm2_s8, same arguments and packed weights (output-channel pairs interleaved per 4 bytes):
- * sixteen k per step, VMLADAVA.S8 multiplying 16 int8 pairs and adding them across into the int32 accumulator
- * (exact, so bit-identical to the SMLAD form). A byte gather takes one channel's 16 weights out of the pair's
- * 32 bytes (offsets 0-3, 8-11, 16-19, 24-27; +4 for the second channel); loads predicated by VCTP take the
- * last k % 16 without reading past either row. The four results requantize as one vector (EC_REQV). */
+/* The 2x2-block GEMM on Helium (other DSP cores widen the rows first: mm2q_s8.c); packed weights: output-channel
+ * pairs interleaved per 4 bytes. Sixteen k per step, VMLADAVA.S8 multiplying 16 int8 pairs and adding them across
+ * into the int32 accumulator (exact, so bit-identical to the SMLAD form). A byte gather takes one channel's 16
+ * weights out of the pair's 32 bytes (offsets 0-3, 8-11, 16-19, 24-27; +4 for the second channel); loads
+ * predicated by VCTP take the last k % 16 without reading past either row. The four results requantize as one
+ * vector (EC_REQV). */
 EC_API void ec_mm2_s8(const int8_t* u0, const int8_t* v0, int32_t k, int8_t* y0, int8_t* y1, int32_t oc,
                       const int8_t* wpk, const int32_t* bias, const int32_t* mult, const int32_t* shift,
                       int32_t out_zp, int32_t amin, int32_t amax) {
