@@ -41,7 +41,7 @@ def gather(path: Path) -> Path:
                  [helper.make_tensor_value_info("rows", TensorProto.FLOAT, ["batch", 2, 3])], [table], path)
 
 
-def slow(path: Path, layers: int = 240, width: int = 256) -> Path:
+def slow(path: Path, layers: int = 960, width: int = 256) -> Path:
     """x[batch, 1, width] + a table -> `layers` x (MatMul, Tanh) on [batch, width, width] -> row means
     y[batch, width]: small requests and answers, and runs long enough to keep the batcher busy."""
     from onnx import TensorProto, helper, numpy_helper

@@ -1,6 +1,6 @@
 """Priorities, and every refusal: 503 full queue, 504 timeout, 400 malformed, 500 runtime error.
 
-`slow` runs long enough (about a second on a busy machine) that requests sent while it runs are queued;
+`slow` runs long enough (about a second on an idle 2-core machine) that requests sent while it runs are queued;
 the tests wait on /metrics (batches started, queue depth) rather than on the clock.
 """
 import threading
