@@ -43,7 +43,10 @@ def litert_call(path: Path, x: np.ndarray):
 def openvino_call(path: Path, x: np.ndarray, config: dict | None = None):
     import openvino as ov
 
-    req = ov.Core().compile_model(str(path), "CPU", config or {}).create_infer_request()
+    compiled = ov.Core().compile_model(str(path), "CPU", config or {})
+    req = compiled.create_infer_request()
+    if compiled.input(0).get_partial_shape().is_dynamic:  # no buffer until a shape is set: hand x over per call
+        return lambda: req.infer({0: x})[0].copy()
     buf = req.get_input_tensor(0).data  # the request's own buffer: faster than set_input_tensor per call
 
     def call():
