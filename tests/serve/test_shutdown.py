@@ -20,12 +20,6 @@ def test_sigterm_answers_every_accepted_request(artifacts, tmp_path):
             futures += [pool.submit(srv.post, "slow", infer_body({"x": xs[i]})) for i in (1, 2)]
             srv.wait_metric("edgecompile_queue_depth", "slow", 2)  # running 1, queued 2
             srv.proc.send_signal(signal.SIGTERM)
-            refused_while_finishing = False
-            while srv.proc.poll() is None and not refused_while_finishing:
-                try:
-                    socket.create_connection(("127.0.0.1", srv.port), timeout=1).close()
-                except OSError:  # refused, or reset while it sat in the closing listen backlog
-                    refused_while_finishing = srv.proc.poll() is None
             answers = [f.result() for f in futures]
         assert srv.proc.wait(timeout=120) == 0, srv.log.read_text()
     finally:
@@ -33,5 +27,12 @@ def test_sigterm_answers_every_accepted_request(artifacts, tmp_path):
     assert [r.status_code for r in answers] == [200] * 3
     for r, w in zip(answers, want):
         np.testing.assert_array_equal(outputs(r)["y"], w)
-    assert refused_while_finishing, "the listening socket stayed open after SIGTERM"
+    # uvicorn logs this only after closing its listening sockets; probing the port for a refusal raced the
+    # exit (the window can be shorter than one connect when the last batch ends right after the close)
     assert "Waiting for connections to close" in srv.log.read_text()
+    try:
+        socket.create_connection(("127.0.0.1", srv.port), timeout=1).close()
+    except OSError:
+        pass
+    else:
+        raise AssertionError("the port still accepts connections after the server exited")
