@@ -30,7 +30,11 @@ FILES = {"kws": ("kws_ref_model_float32.tflite", "kws_ref_model.tflite"),
 def litert_call(path: Path, x: np.ndarray):
     from edgecompile.backends.tflite.runner import make_interpreter
 
-    it = make_interpreter(path)
+    return interpreter_call(make_interpreter(path), x)
+
+
+def interpreter_call(it, x: np.ndarray):
+    """One set/invoke/get on a LiteRT interpreter: the bare call every runner is measured against."""
     i, o = it.get_input_details()[0]["index"], it.get_output_details()[0]["index"]
 
     def call():
@@ -89,14 +93,7 @@ def bare_call(art, x: np.ndarray):
     if art.backend == "tflite":
         from edgecompile.backends.tflite.runner import make_interpreter
 
-        it = make_interpreter(art.file("model.tflite"), threads)
-        i, o = it.get_input_details()[0]["index"], it.get_output_details()[0]["index"]
-
-        def call():
-            it.set_tensor(i, x)
-            it.invoke()
-            return it.get_tensor(o)
-        return call
+        return interpreter_call(make_interpreter(art.file("model.tflite"), threads), x)
     if art.backend == "tvm":
         if threads:  # one pool per process: the runner's load set it already; set it alike for a bare-only use
             import tvm

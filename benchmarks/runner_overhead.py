@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fastest_artifact import FILES, MLPERF, bare_call
+from fastest_artifact import FILES, MLPERF, bare_call, interpreter_call
 
 BACKEND_OF = {"OrtRunner": "onnxruntime", "OvRunner": "openvino", "TFLiteRunner": "tflite", "TvmRunner": "tvm"}
 
@@ -45,14 +45,7 @@ def same_instance_bare(runner, x: np.ndarray):
             return req.get_output_tensor(0).data.copy()
         return call
     if kind == "tflite":
-        it = runner.it
-        i, o = it.get_input_details()[0]["index"], it.get_output_details()[0]["index"]
-
-        def call():
-            it.set_tensor(i, x)
-            it.invoke()
-            return it.get_tensor(o)
-        return call
+        return interpreter_call(runner.it, x)
     if kind == "tvm":
         main, tensor = runner.main, runner.tensor
         return lambda: main(tensor(x)).numpy()
