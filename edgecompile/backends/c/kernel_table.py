@@ -18,8 +18,8 @@ SIMD = "defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32"
 MVE = "defined(__ARM_FEATURE_MVE) && __ARM_FEATURE_MVE"
 DSP = f"({SIMD}) && !({MVE})"  # kernels whose Helium callers take another path
 IM2ROW_MAX = 64  # bytes of one gathered window of conv_s8_im2row when Cin % 4 != 0 (two live on the stack)
-GATHER_MAX = 576  # the same when Cin % 4 == 0 (a 3x3x64 window; on the stack off Helium one int8 and two widened to
-#                   int16: 2,880 bytes at most; on Helium two int8: 1,152)
+GATHER_MAX = 576  # the same when Cin % 4 == 0 (a 3x3x64 window; on the stack off Helium three widened to int16:
+#                   3,456 bytes at most; on Helium two int8: 1,152)
 
 
 @dataclass(frozen=True)
@@ -124,13 +124,15 @@ TABLE: dict[str, Kernel] = {
                      variants={s: Variant(v.macros) for s, v in REQ.items()}),
     "q15_row": Kernel("q15_row.c", ("ec_q15_row",), ("simd",), guard=DSP),
     "mm2q_s8": Kernel("mm2q_s8.c", ("ec_mm2q_s8",), ("simd",), guard=DSP, variants=REQ),
+    "mm3q_s8": Kernel("mm3q_s8.c", ("ec_mm3q_s8",), ("simd",), guard=DSP, variants=REQ),
     "pw_s8_simd": Kernel("pw_s8_simd.c", ("ec_pw_s8_simd",), ("conv_geo", "q15_row"), ("mm2_s8", "mm2q_s8"), guard=SIMD,
                          variants=REQ),
     "im2row_s8": Kernel("im2row_s8.c", ("ec_im2row_s8",), ("conv_geo",), guard=SIMD),
     "im2row_q15": Kernel("im2row_q15.c", ("ec_im2row_q15",), ("conv_geo", "simd"), guard=DSP),
+    "im2row3_q15": Kernel("im2row3_q15.c", ("ec_im2row3_q15",), ("im2row_q15",), guard=DSP),
     "conv_s8_im2row": Kernel("conv_s8_im2row.c", ("ec_conv_s8_im2row",),
-                             ("conv_geo", "im2row_s8", "q15_row", "im2row_q15"),
-                             ("mm2_s8", "mm2q_s8"),
+                             ("conv_geo", "im2row_s8", "q15_row", "im2row3_q15"),
+                             ("mm2_s8", "mm3q_s8"),
                              guard=SIMD, variants=REQ),
     # fully connected
     "dense_s8": Kernel("dense_s8.c", ("ec_mbqm_fc", "ec_dense_s8"), ("sat8",)),

@@ -19,8 +19,8 @@ EC_API void ec_pw_s8_simd(const int8_t* x, int8_t* y, const ec_conv_geo* g, cons
     ec_mm2_s8(x + p * ic, x + (p + two) * ic, ic, y + p * oc, two ? y + (p + 1) * oc : 0, oc, wpk, bias, mult, shift,
               out_zp, amin, amax);
 #else
-    ec_q15_row(x + p * ic, ic, q);
-    ec_q15_row(x + (p + two) * ic, ic, q + 2);
+    ec_q15_row(x + p * ic, ic, q, 4);
+    ec_q15_row(x + (p + two) * ic, ic, q + 2, 4);
     ec_mm2q_s8(q, ic, y + p * oc, two ? y + (p + 1) * oc : 0, oc, wpk, bias, mult, shift, out_zp, amin, amax);
 #endif
   }
