@@ -3,8 +3,9 @@
  * for e >= 1, h = nz = 0 for e = 0. Proof for e >= 1, s = (x < 0), r = x mod 2^e: TFLite adds 1 to
  * floor(x / 2^e) iff r > 2^(e-1) - 1 + s, i.e. iff r + h - s >= 2^e, and 0 <= r + h - s < 2^(e+1), so the sum
  * is floor((x + h - s) / 2^e). No overflow: |x| < 2^29 here ((a + off) << 20 with |a + off| <= 255, SRDHM by a
- * multiplier < 1 never grows it, two of them summed) and h <= 2^30. Shifts and constants are loop-invariant,
- * passed as arguments of an always-inline function, so that they are immediates at each call site. */
+ * multiplier < 1 never grows it, two of them summed) and h <= 2^30; so SRDHM is ec_srdhm2 (one SMMULR on the
+ * Cortex-M). Shifts and constants are loop-invariant, passed as arguments of an always-inline function, so that
+ * they are immediates at each call site. */
 #ifndef EC_AMALGAMATED
 #include "ec.h"
 #endif
@@ -24,9 +25,16 @@ static inline void ec_add_s8_flat_rnd(const int8_t* a, const int8_t* b, int8_t* 
   const int32_t nz1 = e1 ? -1 : 0, nz2 = e2 ? -1 : 0, nzo = eo ? -1 : 0;
   int32_t i;
   for (i = 0; i < n; ++i) {
-    const int32_t va = ec_rdbpot_h(ec_srdhm_ns((int32_t)((uint32_t)(a[i] + off1) << ls), m1), h1, nz1, e1);
-    const int32_t vb = ec_rdbpot_h(ec_srdhm_ns((int32_t)((uint32_t)(b[i] + off2) << ls), m2), h2, nz2, e2);
-    const int32_t v = ec_rdbpot_h(ec_srdhm_ns(va + vb, mo), ho, nzo, eo) + zp;
+    const int32_t va = ec_rdbpot_h(ec_srdhm2((int32_t)((uint32_t)(a[i] + off1) << ls), m1), h1, nz1, e1);
+    const int32_t vb = ec_rdbpot_h(ec_srdhm2((int32_t)((uint32_t)(b[i] + off2) << ls), m2), h2, nz2, e2);
+    int32_t v = ec_rdbpot_h(ec_srdhm2(va + vb, mo), ho, nzo, eo) + zp;
+#if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
+    if (amin == -128 && amax == 127) { /* the whole int8 range: one SSAT, not gcc's compares and branches */
+      __asm("ssat %0, #8, %1" : "=r"(v) : "r"(v));
+      y[i] = (int8_t)v;
+      continue;
+    }
+#endif
     y[i] = (int8_t)(v < amin ? amin : (v > amax ? amax : v));
   }
 }
