@@ -12,7 +12,7 @@
 /* Per four K-bytes, scheduled by hand: both weight words and u's pair loaded in a row, four SXTB16, u's four
  * SMLAD, then v's pair and w's pair each loaded in a row before their four SMLAD. Fourteen registers: the six
  * accumulators, two pointers, six temporaries; the loop's end is read from memory at the bottom of a pass.
- * x, w: the byte offsets of the quarter's inputs from xp and of its weights from wp. */
+ * x, w: the addresses of the quarter's inputs (from xp) and of its weights (from wp). */
 #define EC_MM3Q_QUARTER(xa, x1, x2, x3, x4, x5, wa, w1)  \
   "ldr %[t4], " xa "\n\t"                              \
   "ldr %[t0], " wa "\n\t"                              \
@@ -38,10 +38,6 @@
   "smlad %[a20], %[t0], %[t5], %[a20]\n\t"             \
   "smlad %[a21], %[t3], %[t4], %[a21]\n\t"             \
   "smlad %[a21], %[t1], %[t5], %[a21]\n\t"
-/* a quarter whose inputs start at byte xo after xp and weights at wo after wp (no write-back) */
-#define EC_MM3Q_AT(xo, wo)                                                                                    \
-  EC_MM3Q_QUARTER("[%[xp], #" xo "]", "[%[xp], #" xo "+4]", "[%[xp], #" xo "+8]", "[%[xp], #" xo "+12]",     \
-                  "[%[xp], #" xo "+16]", "[%[xp], #" xo "+20]", "[%[wp], #" wo "]", "[%[wp], #" wo "+4]")
 /* a quarter after a pass's first (post-indexed) loads moved xp on by 96 and wp by 32: negative offsets */
 #define EC_MM3Q_BACK(xo, wo)                                                                                  \
   EC_MM3Q_QUARTER("[%[xp], #-96+" xo "]", "[%[xp], #-92+" xo "]", "[%[xp], #-88+" xo "]",                     \
@@ -49,24 +45,29 @@
                   "[%[wp], #-28+" wo "]")
 #define EC_MM3Q_ASM(code)                                                                                  \
   do {                                                                                                     \
-    uint32_t t0_, t1_, t2_, t3_, t4_, t5_;                                                                 \
+    uint32_t t0_ = (uint32_t)j, t1_, t2_, t3_, t4_, t5_;                                                   \
     __asm volatile(code                                                                                    \
                    : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [a20] "+r"(a20),   \
-                     [a21] "+r"(a21), [xp] "+r"(xp), [wp] "+r"(wp), [t0] "=&r"(t0_), [t1] "=&r"(t1_),      \
+                     [a21] "+r"(a21), [xp] "+r"(xp), [wp] "+r"(wp), [t0] "+&r"(t0_), [t1] "=&r"(t1_),      \
                      [t2] "=&r"(t2_), [t3] "=&r"(t3_), [t4] "=&r"(t4_), [t5] "=&r"(t5_)                    \
                    : [end] "m"(end)                                                                        \
                    : "cc", "memory");                                                                      \
   } while (0)
-/* one and two leftover quarters (K / 4 % 4), then sixteen K-bytes a pass until xp reaches end (its first
- * instruction word aligned: a taken branch to a 32-bit instruction that is not costs the M4 a cycle) */
-#define EC_MM3Q_ONE EC_MM3Q_AT("0", "0") "adds %[xp], #24\n\t" "adds %[wp], #8\n\t"
-#define EC_MM3Q_TWO EC_MM3Q_AT("0", "0") EC_MM3Q_AT("24", "8") "adds %[xp], #48\n\t" "adds %[wp], #16\n\t"
-#define EC_MM3Q_LOOP16                                                                                      \
-  ".p2align 2\n"                                                                                            \
+/* Sixteen K-bytes a pass until xp reaches end, entered at quarter j (t0 = j on entry) when K / 4 % 4 == 4 - j: a
+ * first pass without the post-indexed quarter, so xp and wp come in 96 - 24 j and 32 - 8 j bytes ahead of the
+ * block's first inputs and weights. The loop's first instruction word is aligned: a taken branch to a 32-bit
+ * instruction that is not costs the M4 a cycle. */
+#define EC_MM3Q_LOOP                                                                                        \
+  "cmp %[t0], #2\n\t"                                                                                       \
+  "bhi 13f\n\t"                                                                                             \
+  "beq 12f\n\t"                                                                                             \
+  "cmp %[t0], #1\n\t"                                                                                       \
+  "beq 11f\n\t"                                                                                             \
+  ".p2align 2\n"                                                                                             \
   "1:\n\t"                                                                                                  \
   EC_MM3Q_QUARTER("[%[xp]], #96", "[%[xp], #-92]", "[%[xp], #-88]", "[%[xp], #-84]", "[%[xp], #-80]",       \
                   "[%[xp], #-76]", "[%[wp]], #32", "[%[wp], #-28]")                                          \
-  EC_MM3Q_BACK("24", "8") EC_MM3Q_BACK("48", "16") EC_MM3Q_BACK("72", "24")                                 \
+  "11:\n\t" EC_MM3Q_BACK("24", "8") "12:\n\t" EC_MM3Q_BACK("48", "16") "13:\n\t" EC_MM3Q_BACK("72", "24")   \
   "ldr %[t0], %[end]\n\t"                                                                                   \
   "cmp %[xp], %[t0]\n\t"                                                                                    \
   "bne 1b"
@@ -80,15 +81,15 @@ EC_API void ec_mm3q_s8(const uint32_t* q, int32_t k, int8_t* y0, int8_t* y1, int
                        int32_t out_zp, int32_t amin, int32_t amax) {
   /* a block short of three pixels repeats its last pixel's inputs and passes its y again: the same bytes */
   const uint32_t* const end = q + k / 4 * 6;
-  const int32_t left = k / 4 & 3;
+  const int32_t j = -(k / 4) & 3; /* the quarter a block's first pass starts at */
+  const uint32_t* const xp0 = j ? q + 24 - 6 * j : q;
   const int8_t* wp = wpk;
   int32_t o;
   for (o = 0; o < oc; o += 2) {
     int32_t a00 = bias[o], a01 = bias[o + 1], a10 = a00, a11 = a01, a20 = a00, a21 = a01;
-    const uint32_t* xp = q;
-    if (left & 1) EC_MM3Q_ASM(EC_MM3Q_ONE);
-    if (left & 2) EC_MM3Q_ASM(EC_MM3Q_TWO);
-    if (xp != end) EC_MM3Q_ASM(EC_MM3Q_LOOP16); /* wp ends on the next pair's weights */
+    const uint32_t* xp = xp0;
+    if (j) wp += 32 - 8 * j;
+    EC_MM3Q_ASM(EC_MM3Q_LOOP); /* wp ends on the next pair's weights */
     {
       const int32_t m0 = mult[o], m1 = mult[o + 1], s0 = shift[o], s1 = shift[o + 1];
       const int8_t r00 = EC_REQ(a00, m0, s0, out_zp, amin, amax), r01 = EC_REQ(a01, m1, s1, out_zp, amin, amax);
