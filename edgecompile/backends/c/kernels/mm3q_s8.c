@@ -13,39 +13,39 @@
  * SMLAD, then v's pair and w's pair each loaded in a row before their four SMLAD. Fourteen registers: the six
  * accumulators, two pointers, six temporaries; the loop's end is read from memory at the bottom of a pass.
  * x, w: the addresses of the quarter's inputs (from xp) and of its weights (from wp). */
-#define EC_MM3Q_QUARTER(xa, x1, x2, x3, x4, x5, wa, w1)  \
-  "ldr %[t4], " xa "\n\t"                              \
-  "ldr %[t0], " wa "\n\t"                              \
-  "ldr %[t5], " x1 "\n\t"                              \
-  "ldr %[t1], " w1 "\n\t"                              \
-  "sxtb16 %[t2], %[t0]\n\t"                            \
-  "sxtb16 %[t0], %[t0], ror #8\n\t"                    \
-  "sxtb16 %[t3], %[t1]\n\t"                            \
-  "sxtb16 %[t1], %[t1], ror #8\n\t"                    \
-  "smlad %[a00], %[t2], %[t4], %[a00]\n\t"             \
-  "smlad %[a00], %[t0], %[t5], %[a00]\n\t"             \
-  "smlad %[a01], %[t3], %[t4], %[a01]\n\t"             \
-  "smlad %[a01], %[t1], %[t5], %[a01]\n\t"             \
-  "ldr %[t4], " x2 "\n\t"                              \
-  "ldr %[t5], " x3 "\n\t"                              \
-  "smlad %[a10], %[t2], %[t4], %[a10]\n\t"             \
-  "smlad %[a10], %[t0], %[t5], %[a10]\n\t"             \
-  "smlad %[a11], %[t3], %[t4], %[a11]\n\t"             \
-  "smlad %[a11], %[t1], %[t5], %[a11]\n\t"             \
-  "ldr %[t4], " x4 "\n\t"                              \
-  "ldr %[t5], " x5 "\n\t"                              \
-  "smlad %[a20], %[t2], %[t4], %[a20]\n\t"             \
-  "smlad %[a20], %[t0], %[t5], %[a20]\n\t"             \
-  "smlad %[a21], %[t3], %[t4], %[a21]\n\t"             \
+#define EC_MM3Q_QUARTER(xa, x1, x2, x3, x4, x5, wa, w1)      \
+  "ldr.w %[t4], " xa "\n\t"                           \
+  "ldr.w %[t0], " wa "\n\t"                           \
+  "ldr.w %[t5], " x1 "\n\t"                           \
+  "ldr.w %[t1], " w1 "\n\t"                           \
+  "sxtb16 %[t2], %[t0]\n\t"                           \
+  "sxtb16 %[t0], %[t0], ror #8\n\t"                   \
+  "sxtb16 %[t3], %[t1]\n\t"                           \
+  "sxtb16 %[t1], %[t1], ror #8\n\t"                   \
+  "smlad %[a00], %[t2], %[t4], %[a00]\n\t"            \
+  "smlad %[a00], %[t0], %[t5], %[a00]\n\t"            \
+  "smlad %[a01], %[t3], %[t4], %[a01]\n\t"            \
+  "smlad %[a01], %[t1], %[t5], %[a01]\n\t"            \
+  "ldr.w %[t4], " x2 "\n\t"                           \
+  "ldr.w %[t5], " x3 "\n\t"                           \
+  "smlad %[a10], %[t2], %[t4], %[a10]\n\t"            \
+  "smlad %[a10], %[t0], %[t5], %[a10]\n\t"            \
+  "smlad %[a11], %[t3], %[t4], %[a11]\n\t"            \
+  "smlad %[a11], %[t1], %[t5], %[a11]\n\t"            \
+  "ldr.w %[t4], " x4 "\n\t"                           \
+  "ldr.w %[t5], " x5 "\n\t"                           \
+  "smlad %[a20], %[t2], %[t4], %[a20]\n\t"            \
+  "smlad %[a20], %[t0], %[t5], %[a20]\n\t"            \
+  "smlad %[a21], %[t3], %[t4], %[a21]\n\t"            \
   "smlad %[a21], %[t1], %[t5], %[a21]\n\t"
-/* a quarter after a pass's first (post-indexed) loads moved xp on by 96 and wp by 32: negative offsets */
-#define EC_MM3Q_BACK(xo, wo)                                                                                  \
-  EC_MM3Q_QUARTER("[%[xp], #-96+" xo "]", "[%[xp], #-92+" xo "]", "[%[xp], #-88+" xo "]",                     \
-                  "[%[xp], #-84+" xo "]", "[%[xp], #-80+" xo "]", "[%[xp], #-76+" xo "]", "[%[wp], #-32+" wo "]", \
-                  "[%[wp], #-28+" wo "]")
+/* a quarter after a pass's first (post-indexed) loads moved xp on by 192 and wp by 64: negative offsets */
+#define EC_MM3Q_BACK(xo, wo)                                                                                    \
+  EC_MM3Q_QUARTER("[%[xp], #-192+" xo "]", "[%[xp], #-188+" xo "]", "[%[xp], #-184+" xo "]",                   \
+                  "[%[xp], #-180+" xo "]", "[%[xp], #-176+" xo "]", "[%[xp], #-172+" xo "]",                   \
+                  "[%[wp], #-64+" wo "]", "[%[wp], #-60+" wo "]")
 #define EC_MM3Q_ASM(code)                                                                                  \
   do {                                                                                                     \
-    uint32_t t0_ = (uint32_t)j, t1_, t2_, t3_, t4_, t5_;                                                   \
+    uint32_t t0_ = entry, t1_, t2_, t3_, t4_, t5_;                                                         \
     __asm volatile(code                                                                                    \
                    : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [a20] "+r"(a20),   \
                      [a21] "+r"(a21), [xp] "+r"(xp), [wp] "+r"(wp), [t0] "+&r"(t0_), [t1] "=&r"(t1_),      \
@@ -53,21 +53,26 @@
                    : [end] "m"(end)                                                                        \
                    : "cc", "memory");                                                                      \
   } while (0)
-/* Sixteen K-bytes a pass until xp reaches end, entered at quarter j (t0 = j on entry) when K / 4 % 4 == 4 - j: a
- * first pass without the post-indexed quarter, so xp and wp come in 96 - 24 j and 32 - 8 j bytes ahead of the
- * block's first inputs and weights. The loop's first instruction word is aligned: a taken branch to a 32-bit
- * instruction that is not costs the M4 a cycle. */
+/* Thirty-two K-bytes a pass until xp reaches end, entered at quarter j when K / 4 % 8 == 8 - j: a first pass
+ * without the post-indexed quarter, so xp and wp come in 192 - 24 j and 64 - 8 j bytes ahead of the block's
+ * first inputs and weights. The entry is computed (t0 = 96 j + 1, the Thumb bit: every quarter is 24 32-bit
+ * instructions, which the assembler checks). The loop's first instruction word is aligned: a taken branch to a
+ * 32-bit instruction that is not costs the M4 a cycle. */
 #define EC_MM3Q_LOOP                                                                                        \
-  "cmp %[t0], #2\n\t"                                                                                       \
-  "bhi 13f\n\t"                                                                                             \
-  "beq 12f\n\t"                                                                                             \
-  "cmp %[t0], #1\n\t"                                                                                       \
-  "beq 11f\n\t"                                                                                             \
+  "adr %[t1], 1f\n\t"                                                                                       \
+  "add %[t1], %[t0]\n\t"                                                                                    \
+  "bx %[t1]\n\t"                                                                                            \
   ".p2align 2\n"                                                                                             \
   "1:\n\t"                                                                                                  \
-  EC_MM3Q_QUARTER("[%[xp]], #96", "[%[xp], #-92]", "[%[xp], #-88]", "[%[xp], #-84]", "[%[xp], #-80]",       \
-                  "[%[xp], #-76]", "[%[wp]], #32", "[%[wp], #-28]")                                          \
-  "11:\n\t" EC_MM3Q_BACK("24", "8") "12:\n\t" EC_MM3Q_BACK("48", "16") "13:\n\t" EC_MM3Q_BACK("72", "24")   \
+  EC_MM3Q_QUARTER("[%[xp]], #192", "[%[xp], #-188]", "[%[xp], #-184]", "[%[xp], #-180]", "[%[xp], #-176]",  \
+                  "[%[xp], #-172]", "[%[wp]], #64", "[%[wp], #-60]")                                         \
+  "2:\n\t"                                                                                                  \
+  EC_MM3Q_BACK("24", "8") EC_MM3Q_BACK("48", "16") EC_MM3Q_BACK("72", "24") EC_MM3Q_BACK("96", "32")        \
+  EC_MM3Q_BACK("120", "40") EC_MM3Q_BACK("144", "48") EC_MM3Q_BACK("168", "56")                            \
+  "3:\n\t"                                                                                                  \
+  ".if (2b - 1b) != 96 || (3b - 1b) != 768\n\t"                                                             \
+  ".error \"mm3q: a quarter is not 96 bytes\"\n\t"                                                         \
+  ".endif\n\t"                                                                                              \
   "ldr %[t0], %[end]\n\t"                                                                                   \
   "cmp %[xp], %[t0]\n\t"                                                                                    \
   "bne 1b"
@@ -81,14 +86,15 @@ EC_API void ec_mm3q_s8(const uint32_t* q, int32_t k, int8_t* y0, int8_t* y1, int
                        int32_t out_zp, int32_t amin, int32_t amax) {
   /* a block short of three pixels repeats its last pixel's inputs and passes its y again: the same bytes */
   const uint32_t* const end = q + k / 4 * 6;
-  const int32_t j = -(k / 4) & 3; /* the quarter a block's first pass starts at */
-  const uint32_t* const xp0 = j ? q + 24 - 6 * j : q;
+  const int32_t j = -(k / 4) & 7; /* the quarter a block's first pass starts at */
+  const uint32_t entry = 96u * (uint32_t)j + 1u;
+  const uint32_t* const xp0 = j ? q + 48 - 6 * j : q;
   const int8_t* wp = wpk;
   int32_t o;
   for (o = 0; o < oc; o += 2) {
     int32_t a00 = bias[o], a01 = bias[o + 1], a10 = a00, a11 = a01, a20 = a00, a21 = a01;
     const uint32_t* xp = xp0;
-    if (j) wp += 32 - 8 * j;
+    if (j) wp += 64 - 8 * j;
     EC_MM3Q_ASM(EC_MM3Q_LOOP); /* wp ends on the next pair's weights */
     {
       const int32_t m0 = mult[o], m1 = mult[o + 1], s0 = shift[o], s1 = shift[o + 1];
