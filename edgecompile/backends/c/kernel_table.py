@@ -129,9 +129,10 @@ TABLE: dict[str, Kernel] = {
                          variants=REQ),
     "im2row_s8": Kernel("im2row_s8.c", ("ec_im2row_s8",), ("conv_geo",), guard=SIMD),
     "im2row_q15": Kernel("im2row_q15.c", ("ec_im2row_q15",), ("conv_geo", "simd"), guard=DSP),
+    "im2row3_s8": Kernel("im2row3_s8.c", ("ec_im2row3_s8",), ("im2row_s8",), guard=DSP),
     "im2row3_q15": Kernel("im2row3_q15.c", ("ec_im2row3_q15",), ("im2row_q15",), guard=DSP),
     "conv_s8_im2row": Kernel("conv_s8_im2row.c", ("ec_conv_s8_im2row",),
-                             ("conv_geo", "im2row_s8", "q15_row", "im2row3_q15"),
+                             ("conv_geo", "im2row_s8", "q15_row", "im2row3_s8", "im2row3_q15"),
                              ("mm2_s8", "mm3q_s8"),
                              guard=SIMD, variants=REQ),
     # fully connected

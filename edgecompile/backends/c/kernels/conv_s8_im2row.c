@@ -7,7 +7,7 @@
 /* Blocks of pixels' windows gathered into stack buffers sized by the layer (the generator bounds them:
  * kernel_table.IM2ROW_MAX, GATHER_MAX), then a GEMM over the block: on Helium two int8 windows (ec_im2row_s8)
  * and the 2x2-block ec_mm2_s8; otherwise three windows widened to int16 once for all output channels (6 bytes
- * per K, plus one int8 window when Cin % 4 != 0) and the 3x2-block ec_mm3q_s8. A block short of pixels at the
+ * per K, plus three int8 windows when Cin % 4 != 0) and the 3x2-block ec_mm3q_s8. A block short of pixels at the
  * end repeats its last one. A pasting with a residual Add fused in (EC_RESIDUAL, EC_RES_OC >= oc: see
  * conv_s8_simd4.c) has the GEMM write the block to a small buffer, then adds each pixel to the other operand at
  * its destination. */
@@ -29,19 +29,18 @@ EC_API void ec_conv_s8_im2row(const int8_t* x, int8_t* y, const ec_conv_geo* g, 
 #else
 #define EC_BLOCK 3
   const uint32_t padw = (uint32_t)(uint16_t)-in_off * 0x10001u;
-  int8_t rows[g->ic % 4 ? k4 : 4];
+  int8_t rows[g->ic % 4 ? 3 * k4 : 4];
   uint32_t q[k4 / 4 * 6];
-#define EC_GATHER(p, n)                                                               \
-  do {                                                                                \
-    if (g->ic % 4 == 0) {                                                             \
-      ec_im2row3_q15(x, q, g, p, n, padw);                                            \
-    } else {                                                                          \
-      int32_t j_;                                                                     \
-      for (j_ = 0; j_ < 3; ++j_) {                                                    \
-        ec_im2row_s8(x, rows, g, (p) + (j_ < (n) ? j_ : (n) - 1), k4, (int8_t)-in_off); \
-        ec_q15_row(rows, k4, q + 2 * j_, 6);                                          \
-      }                                                                               \
-    }                                                                                 \
+#define EC_GATHER(p, n)                                                 \
+  do {                                                                  \
+    if (g->ic % 4 == 0) {                                               \
+      ec_im2row3_q15(x, q, g, p, n, padw);                              \
+    } else {                                                            \
+      ec_im2row3_s8(x, rows, g, p, n, k4, (int8_t)-in_off);             \
+      ec_q15_row(rows, k4, q, 6);                                       \
+      ec_q15_row(rows + k4, k4, q + 2, 6);                              \
+      ec_q15_row(rows + 2 * k4, k4, q + 4, 6);                          \
+    }                                                                   \
   } while (0)
 #define EC_MM(yp, n) \
   ec_mm3q_s8(q, k4, EC_Y(yp, 0, n), EC_Y(yp, 1, n), EC_Y(yp, 2, n), oc, wpk, bias, mult, shift, out_zp, amin, amax)

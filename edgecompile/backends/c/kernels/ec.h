@@ -38,6 +38,7 @@ void ec_mm3q_s8(const uint32_t* q, int32_t k, int8_t* y0, int8_t* y1, int8_t* y2
 void ec_im2row_q15(const int8_t* x, uint32_t* q, const ec_conv_geo* g, int32_t p, uint32_t padw, int32_t step);
 void ec_im2row3_q15(const int8_t* x, uint32_t* q, const ec_conv_geo* g, int32_t p, int32_t n, uint32_t padw);
 void ec_im2row_s8(const int8_t* x, int8_t* row, const ec_conv_geo* g, int32_t p, int32_t k4, int8_t pad);
+void ec_im2row3_s8(const int8_t* x, int8_t* rows, const ec_conv_geo* g, int32_t p, int32_t n, int32_t k4, int8_t pad);
 #ifndef EC_REQ /* the requantization a SIMD kernel calls: the generator picks one per layer */
 #define EC_REQ ec_req
 #endif

@@ -20,8 +20,13 @@ EC_API void ec_im2row_s8(const int8_t* x, int8_t* row, const ec_conv_geo* g, int
     if (iy < 0 || iy >= g->ih || run == 0) {
       memset(row + k, pad, (size_t)width);
     } else { /* one contiguous run of the input row, padding either side */
+      const int8_t* s = x + ((int32_t)iy * g->iw + ix0 + kx0) * ic;
+      int8_t* d = row + k + lead;
+      int n = run;
       if (lead) memset(row + k, pad, (size_t)lead);
-      memcpy(row + k + lead, x + ((int32_t)iy * g->iw + ix0 + kx0) * ic, (size_t)run);
+      /* a few bytes (a first conv's 3x3x3 window: 9 a row): words, unaligned, not a call to memcpy */
+      for (; n >= 4; n -= 4, s += 4, d += 4) memcpy(d, s, 4);
+      for (; n > 0; --n) *d++ = *s++;
       if (lead + run < width) memset(row + k + lead + run, pad, (size_t)(width - lead - run));
     }
   }
