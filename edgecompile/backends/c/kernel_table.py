@@ -53,7 +53,7 @@ class Kernel:
 # layer clamps to the whole int8 range and its shifts allow the fast form, ec_reqf for the fast form with a
 # clamp, ec_req (TFLite's general MultiplyByQuantizedMultiplier) otherwise.
 # Their Helium forms requantize four accumulators at once with the vector form of the same arithmetic (EC_REQV).
-REQ = {"": Variant({"EC_REQ": "ec_reqs", "EC_REQV": "ec_req4e"}, ("reqs",)),
+REQ = {"": Variant({"EC_REQ": "ec_reqs", "EC_REQV": "ec_req4e", "EC_REQ_SAT": "1"}, ("reqs",)),
        "_c": Variant({"EC_REQ": "ec_reqf", "EC_REQV": "ec_req4e"}, ("reqf",)),
        "_any": Variant({"EC_REQ": "ec_req", "EC_REQV": "ec_req4"}, ("req",))}
 

@@ -81,6 +81,32 @@
 __attribute__((noinline)) /* inlined, gcc spills the block's fourteen live registers */
 #endif
 EC_NO_SCHED
+#ifdef EC_REQ_SAT
+/* ec_reqs over one channel's three accumulators, in place: SMMULR of the doubled accumulator by the multiplier,
+ * then (x + (x >> 31) + h) >> e (plain adds: |x| < 2^30 and h <= 2^21, the bounds that let the generator pick
+ * this variant, so ec_reqs's QADD never saturates), the zero point, SSAT, a byte store that steps y on */
+#define EC_MM3Q_SCALE(a) "lsl %[" a "], %[" a "], #1\n\tsmmulr %[" a "], %[" a "], %[m]\n\t"
+#define EC_MM3Q_ROUND(a, y)                          \
+  "add %[" a "], %[" a "], %[" a "], asr #31\n\t"    \
+  "add %[" a "], %[" a "], %[m]\n\t"                 \
+  "asr %[" a "], %[" a "], %[e]\n\t"                 \
+  "add %[" a "], %[" a "], %[zp]\n\t"                \
+  "ssat %[" a "], #8, %[" a "]\n\t"                  \
+  "strb %[" a "], [%[" y "]], #1\n\t"
+#define EC_MM3Q_REQ(c0, c1, c2)                                                                             \
+  do {                                                                                                      \
+    uint32_t m_, e_;                                                                                        \
+    __asm volatile("ldr %[m], [%[mp]], #4\n\t" EC_MM3Q_SCALE("a0") EC_MM3Q_SCALE("a1") EC_MM3Q_SCALE("a2")     \
+                   "ldr %[e], [%[ep]], #4\n\t"                                                               \
+                   "asr %[m], %[e], #8\n\t" /* h */                                                         \
+                   EC_MM3Q_ROUND("a0", "y0") EC_MM3Q_ROUND("a1", "y1") EC_MM3Q_ROUND("a2", "y2")               \
+                   : [a0] "+r"(c0), [a1] "+r"(c1), [a2] "+r"(c2), [y0] "+r"(y0), [y1] "+r"(y1), [y2] "+r"(y2), \
+                     [mp] "+r"(mp), [ep] "+r"(ep), [m] "=&r"(m_), [e] "=&r"(e_)                                \
+                   : [zp] "r"(out_zp)                                                                      \
+                   : "cc", "memory");                                                                      \
+  } while (0)
+#endif
+
 EC_API void ec_mm3q_s8(const uint32_t* q, int32_t k, int8_t* y0, int8_t* y1, int8_t* y2, int32_t oc,
                        const int8_t* wpk, const int32_t* bias, const int32_t* mult, const int32_t* shift,
                        int32_t out_zp, int32_t amin, int32_t amax) {
@@ -91,11 +117,21 @@ EC_API void ec_mm3q_s8(const uint32_t* q, int32_t k, int8_t* y0, int8_t* y1, int
   const uint32_t* const xp0 = j ? q + 48 - 6 * j : q;
   const int8_t* wp = wpk;
   int32_t o;
+#ifdef EC_REQ_SAT
+  const int32_t *mp = mult, *ep = shift;
+  (void)EC_REQ; /* the variant's function, pasted for the other kernels, is this one's arithmetic */
+  (void)amin;
+  (void)amax;
+#endif
   for (o = 0; o < oc; o += 2) {
     int32_t a00 = bias[o], a01 = bias[o + 1], a10 = a00, a11 = a01, a20 = a00, a21 = a01;
     const uint32_t* xp = xp0;
     if (j) wp += 64 - 8 * j;
     EC_MM3Q_ASM(EC_MM3Q_LOOP); /* wp ends on the next pair's weights */
+#ifdef EC_REQ_SAT
+    EC_MM3Q_REQ(a00, a10, a20); /* y0, y1, y2, mp, ep step on by one */
+    EC_MM3Q_REQ(a01, a11, a21);
+#else
     {
       const int32_t m0 = mult[o], m1 = mult[o + 1], s0 = shift[o], s1 = shift[o + 1];
       const int8_t r00 = EC_REQ(a00, m0, s0, out_zp, amin, amax), r01 = EC_REQ(a01, m1, s1, out_zp, amin, amax);
@@ -108,6 +144,12 @@ EC_API void ec_mm3q_s8(const uint32_t* q, int32_t k, int8_t* y0, int8_t* y1, int
       y2[o] = r20;
       y2[o + 1] = r21;
     }
+#endif
   }
 }
+#ifdef EC_REQ_SAT
+#undef EC_MM3Q_SCALE
+#undef EC_MM3Q_ROUND
+#undef EC_MM3Q_REQ
+#endif
 #endif
