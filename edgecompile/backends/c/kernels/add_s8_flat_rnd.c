@@ -23,11 +23,19 @@ static inline void ec_add_s8_flat_rnd(const int8_t* a, const int8_t* b, int8_t* 
   const int32_t h1 = (int32_t)((UINT32_C(1) << e1) >> 1), h2 = (int32_t)((UINT32_C(1) << e2) >> 1);
   const int32_t ho = (int32_t)((UINT32_C(1) << eo) >> 1);
   const int32_t nz1 = e1 ? -1 : 0, nz2 = e2 ? -1 : 0, nzo = eo ? -1 : 0;
+  /* (x + h + s) >> e, plus the zero point: the zero point times 2^e joins h (exact, and no overflow while
+   * |zp| 2^eo <= 2^29) */
+  const int32_t hz = eo && eo <= 22 ? ho + (int32_t)((uint32_t)zp << eo) : ho, zr = eo && eo <= 22 ? 0 : zp;
   int32_t i;
   for (i = 0; i < n; ++i) {
-    const int32_t va = ec_rdbpot_h(ec_srdhm2((int32_t)((uint32_t)(a[i] + off1) << ls), m1), h1, nz1, e1);
-    const int32_t vb = ec_rdbpot_h(ec_srdhm2((int32_t)((uint32_t)(b[i] + off2) << ls), m2), h2, nz2, e2);
-    int32_t v = ec_rdbpot_h(ec_srdhm2(va + vb, mo), ho, nzo, eo) + zp;
+    /* (a + off) << ls as one add of a shifted operand */
+    const int32_t xa = (int32_t)(((uint32_t)a[i] << ls) + ((uint32_t)off1 << ls));
+    const int32_t xb = (int32_t)(((uint32_t)b[i] << ls) + ((uint32_t)off2 << ls));
+    /* SRDHM by 2^30 is a halving (x even: ls >= 1), and the input with the larger scale always gets that
+     * multiplier with no shift (fixedpoint.add_params) */
+    const int32_t va = m1 == (1 << 30) && e1 == 0 ? xa >> 1 : ec_rdbpot_h(ec_srdhm2(xa, m1), h1, nz1, e1);
+    const int32_t vb = m2 == (1 << 30) && e2 == 0 ? xb >> 1 : ec_rdbpot_h(ec_srdhm2(xb, m2), h2, nz2, e2);
+    int32_t v = ec_rdbpot_h(ec_srdhm2(va + vb, mo), hz, nzo, eo) + zr;
 #if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
     if (amin == -128 && amax == 127) { /* the whole int8 range: one SSAT, not gcc's compares and branches */
       __asm("ssat %0, #8, %1" : "=r"(v) : "r"(v));
