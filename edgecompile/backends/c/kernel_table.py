@@ -17,7 +17,7 @@ FOLDER = Path(__file__).resolve().parent / "kernels"
 SIMD = "defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32"
 MVE = "defined(__ARM_FEATURE_MVE) && __ARM_FEATURE_MVE"
 DSP = f"({SIMD}) && !({MVE})"  # kernels whose Helium callers take another path
-IM2ROW_MAX = 64  # bytes of one gathered window of conv_s8_im2row when Cin % 4 != 0 (two live on the stack)
+IM2ROW_MAX = 64  # bytes of one gathered window of conv_s8_im2row when Cin % 4 != 0 (three live on the stack)
 GATHER_MAX = 576  # the same when Cin % 4 == 0 (a 3x3x64 window; on the stack off Helium three widened to int16:
 #                   3,456 bytes at most; on Helium two int8: 1,152)
 
@@ -119,13 +119,13 @@ TABLE: dict[str, Kernel] = {
                              variants=REQ, mve="dwconv_s8_mve.c", mve_needs=("mve_h", "req4", "req4e", "conv_geo")),
     "conv_s8_simd4": Kernel("conv_s8_simd4.c", ("ec_conv_s8_simd4",), ("conv_geo", "simd", "sxtab16"), guard=SIMD,
                             variants=REQ, mve="conv_s8_simd4_mve.c", mve_needs=("mve_h", "req4", "req4e", "conv_geo")),
-    # the 2x2-block GEMM: its Helium form over int8 rows; off Helium over rows widened once to int16 (q15_row)
+    # the GEMMs: on Helium a 2x2 block over int8 rows; off Helium a 3x2 block over rows widened once to int16
+    # (q15_row, im2row_q15)
     "mm2_s8": Kernel("mm2_s8_mve.c", ("ec_mm2_s8",), ("mve_h", "req4", "req4e"), guard=MVE,
                      variants={s: Variant(v.macros) for s, v in REQ.items()}),
     "q15_row": Kernel("q15_row.c", ("ec_q15_row",), ("simd",), guard=DSP),
-    "mm2q_s8": Kernel("mm2q_s8.c", ("ec_mm2q_s8",), ("simd",), guard=DSP, variants=REQ),
     "mm3q_s8": Kernel("mm3q_s8.c", ("ec_mm3q_s8",), ("simd",), guard=DSP, variants=REQ),
-    "pw_s8_simd": Kernel("pw_s8_simd.c", ("ec_pw_s8_simd",), ("conv_geo", "q15_row"), ("mm2_s8", "mm2q_s8"), guard=SIMD,
+    "pw_s8_simd": Kernel("pw_s8_simd.c", ("ec_pw_s8_simd",), ("conv_geo", "q15_row"), ("mm2_s8", "mm3q_s8"), guard=SIMD,
                          variants=REQ),
     "im2row_s8": Kernel("im2row_s8.c", ("ec_im2row_s8",), ("conv_geo",), guard=SIMD),
     "im2row_q15": Kernel("im2row_q15.c", ("ec_im2row_q15",), ("conv_geo", "simd"), guard=DSP),

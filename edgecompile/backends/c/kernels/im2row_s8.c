@@ -7,7 +7,7 @@
 #include <string.h>
 /* One pixel's kh*kw*Cin window gathered into a row of K4 bytes (K rounded up to 4; padded taps hold the input
  * zero point, so that x + off is 0 there as in TFLite, and the K4 - K spare bytes meet zero weights), for the
- * 2x2-block GEMM. Each kernel row is one contiguous run of the input row (memcpy) with padding either side;
+ * GEMM. Each kernel row is one contiguous run of the input row (memcpy) with padding either side;
  * when Cin % 4 == 0 every piece is whole words. */
 EC_API void ec_im2row_s8(const int8_t* x, int8_t* row, const ec_conv_geo* g, int32_t p, int32_t k4, int8_t pad) {
   const int oy = (int)(p / g->ow), ox = (int)(p % g->ow), ic = g->ic, kw = g->kw;

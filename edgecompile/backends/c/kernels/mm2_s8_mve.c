@@ -4,7 +4,7 @@
 #endif
 
 #ifdef EC_MVE
-/* The 2x2-block GEMM on Helium (other DSP cores widen the rows first: mm2q_s8.c); packed weights: output-channel
+/* The 2x2-block GEMM on Helium (other DSP cores widen the rows first: mm3q_s8.c); packed weights: output-channel
  * pairs interleaved per 4 bytes. Sixteen k per step, VMLADAVA.S8 multiplying 16 int8 pairs and adding them across
  * into the int32 accumulator (exact, so bit-identical to the SMLAD form). A byte gather takes one channel's 16
  * weights out of the pair's 32 bytes (offsets 0-3, 8-11, 16-19, 24-27; +4 for the second channel); loads

@@ -4,7 +4,7 @@
 #endif
 
 #if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
-/* One pixel's row of k4 int8 (k4 % 4 == 0) widened once for the GEMMs (ec_mm2q_s8, ec_mm3q_s8), which then only
+/* One pixel's row of k4 int8 (k4 % 4 == 0) widened once for the GEMM (ec_mm3q_s8), which then only
  * widen weights: per four bytes, SXTB16 of the even bytes and of the odd ones, written at q[0], q[1] of each
  * group of `step` words (the block's other pixels' pairs fill the rest). Eight bytes a pass (loop overhead),
  * then the last four. */

@@ -3,11 +3,13 @@
 The call is emitted under `#if SIMD` with the plain kernel (conv_s8, TFLite's arithmetic) as the
 `#else`: integer sums are exact in any order, so both are bit-identical and the host build checks
 the arithmetic the emulator runs. Kernels, by geometry (no dilation):
-  pw_s8_simd      1x1, stride 1, Cin % 4 == 0, Cout even: a 2x2-block GEMM over pixels
+  pw_s8_simd      1x1, stride 1, Cin % 4 == 0, Cout even: a GEMM over pixels (off Helium a 3-pixel by
+                  2-channel block, mm3q_s8; on Helium 2x2, mm2_s8)
   conv_s8_im2row  dense, Cin % 4 != 0, window <= IM2ROW_MAX bytes: windows gathered, then that GEMM;
                   also dense Cin % 4 == 0 convs (not the 1x1 above) with windows <= GATHER_MAX bytes, off
-                  Helium: the 2x2 block widens each weight word once for
-                  two pixels, where conv_s8_simd4 widens it for one (0.43 -> 0.6 MAC/cycle on ResNet-8)
+                  Helium: the 3x2 block widens each weight word once for
+                  three pixels, where conv_s8_simd4 widens it for one (ResNet-8: 0.43 MAC/cycle there, 0.6
+                  with a 2x2 block, 0.67 with 3x2)
   dwconv_s8_simd  depthwise, channel multiplier 1, C % 4 == 0
   conv_s8_simd4   dense, Cin % 4 == 0 (weights interleaved per block of 4 output channels)
   conv_s8_simd    any other dense conv (a scalar tail for runs that are not a multiple of 4)
