@@ -1,5 +1,5 @@
 """The Cortex-M4 3x2-block GEMM (kernels/mm3q_s8.c) and its gathers, layer by layer against the host build (the
-plain kernels, TFLite's arithmetic): one chain of convs whose K / 4 % 8 takes every value (the loop's eight
+plain kernels, TFLite's arithmetic): one chain of convs whose K / 4 % 12 takes every value (the loop's twelve
 entry quarters), with odd pixel counts (blocks of one, two and three pixels), 1x1 stride 1 (pw_s8_simd), strided
 and padded windows (three-pixel rows inside the input, at its edges, across output rows), Cin % 4 != 0 (int8
 windows gathered three at a time), the saturating requantization done in asm and the clamped one (Clip) in C."""
@@ -13,17 +13,20 @@ from backends.c.c_harness import qdq_wrap
 from backends.c.test_c_simd_kernels import _m4_equals_host
 from conftest import need_backend, need_tool
 
-# (Cin, Cout, kernel (h, w), stride, pads): K / 4 % 8 of each in the comment
+# (Cin, Cout, kernel (h, w), stride, pads): K / 4 % 12 of each in the comment
 CHAIN = [(3, 4, (3, 3), 1, 1),  # K 27 -> 28: 7; Cin % 4 != 0
          (4, 4, (1, 1), 1, 0),  # 1: pw_s8_simd
-         (4, 8, (3, 3), 1, 1),  # 9 -> 1 after a pass
-         (8, 12, (3, 3), 2, 1),  # 18 -> 2
-         (12, 8, (2, 2), 1, 0),  # 12 -> 4
+         (4, 8, (3, 3), 1, 1),  # 9
+         (8, 12, (3, 3), 2, 1),  # 18: 6 after a pass
+         (12, 8, (2, 2), 1, 0),  # 12: 0
          (8, 12, (3, 1), 1, 0),  # 6
          (12, 8, (1, 1), 2, 0),  # 3: strided 1x1
-         (8, 6, (2, 2), 1, 1),  # 8 -> 0
-         (6, 4, (3, 3), 1, 1),  # K 54 -> 56: 14 -> 6; Cin % 4 != 0
-         (4, 8, (1, 5), 1, 2)]  # 5
+         (8, 6, (2, 2), 1, 1),  # 8
+         (6, 4, (3, 3), 1, 1),  # K 54 -> 56: 14: 2; Cin % 4 != 0
+         (4, 8, (1, 5), 1, 2),  # 5
+         (8, 44, (1, 5), 1, 2),  # 10
+         (44, 4, (1, 1), 1, 0),  # 11
+         (4, 6, (2, 2), 1, 0)]  # 4
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +48,7 @@ def test_gemm_blocks_every_entry_quarter_on_cortex_m4(tools, tmp_path):
                                       strides=[s, s], pads=[p if kh > 1 else 0, p if kw > 1 else 0] * 2))
         nodes.append(helper.make_node("Relu", [f"c{i}"], [f"r{i}"], name=f"r{i}"))
         x = f"r{i}"
-    shape = (1, 3, 13, 11)  # 143 pixels, then 143, 143, 42, 35, 35, 12, 20, 20, 20: every count mod 3
+    shape = (1, 3, 13, 11)  # 143 pixels, then 143, 143, 42, 35, 35, 12, 20, 20, 20, ..., 12: every count mod 3
     model = op_models.model(nodes, {"x": shape}, [x], inits)
     feeds = [op_models.feeds_for({"x": shape}, rng) for _ in range(3)]
     kernels = _m4_equals_host(qdq_wrap(model, feeds), feeds[0]["x"], tmp_path)

@@ -38,11 +38,17 @@
   "smlad %[a20], %[t0], %[t5], %[a20]\n\t"            \
   "smlad %[a21], %[t3], %[t4], %[a21]\n\t"            \
   "smlad %[a21], %[t1], %[t5], %[a21]\n\t"
-/* a quarter after a pass's first (post-indexed) loads moved xp on by 192 and wp by 64: negative offsets */
+/* the first quarter of a half pass (six quarters): post-indexed loads move xp on by 144 and wp by 48 */
+#define EC_MM3Q_HEAD                                                                                          \
+  EC_MM3Q_QUARTER("[%[xp]], #144", "[%[xp], #-140]", "[%[xp], #-136]", "[%[xp], #-132]", "[%[xp], #-128]",    \
+                  "[%[xp], #-124]", "[%[wp]], #48", "[%[wp], #-44]")
+/* a later quarter of the half: negative offsets */
 #define EC_MM3Q_BACK(xo, wo)                                                                                    \
-  EC_MM3Q_QUARTER("[%[xp], #-192+" xo "]", "[%[xp], #-188+" xo "]", "[%[xp], #-184+" xo "]",                   \
-                  "[%[xp], #-180+" xo "]", "[%[xp], #-176+" xo "]", "[%[xp], #-172+" xo "]",                   \
-                  "[%[wp], #-64+" wo "]", "[%[wp], #-60+" wo "]")
+  EC_MM3Q_QUARTER("[%[xp], #-144+" xo "]", "[%[xp], #-140+" xo "]", "[%[xp], #-136+" xo "]",                   \
+                  "[%[xp], #-132+" xo "]", "[%[xp], #-128+" xo "]", "[%[xp], #-124+" xo "]",                   \
+                  "[%[wp], #-48+" wo "]", "[%[wp], #-44+" wo "]")
+#define EC_MM3Q_HALF EC_MM3Q_HEAD EC_MM3Q_BACK("24", "8") EC_MM3Q_BACK("48", "16") EC_MM3Q_BACK("72", "24") \
+  EC_MM3Q_BACK("96", "32") EC_MM3Q_BACK("120", "40")
 #define EC_MM3Q_ASM(code)                                                                                  \
   do {                                                                                                     \
     uint32_t t0_ = entry, t1_, t2_, t3_, t4_, t5_;                                                         \
@@ -53,24 +59,24 @@
                    : [end] "m"(end)                                                                        \
                    : "cc", "memory");                                                                      \
   } while (0)
-/* Thirty-two K-bytes a pass until xp reaches end, entered at quarter j when K / 4 % 8 == 8 - j: a first pass
- * without the post-indexed quarter, so xp and wp come in 192 - 24 j and 64 - 8 j bytes ahead of the block's
- * first inputs and weights. The entry is computed (t0 = 96 j + 1, the Thumb bit: every quarter is 24 32-bit
- * instructions, which the assembler checks). The loop's first instruction word is aligned: a taken branch to a
- * 32-bit instruction that is not costs the M4 a cycle. */
+/* Forty-eight K-bytes a pass (two halves) until xp reaches end, entered at quarter j when K / 4 % 12 == 12 - j:
+ * the quarters of the first pass before j do not run, so (i = j % 6) xp and wp come in 144 - 24 i and 48 - 8 i
+ * bytes ahead of the block's first inputs and weights when i > 0 (the half's head, whose post-indexed loads
+ * would have moved them, is skipped). The entry is computed (t0 = 96 j + 1, the Thumb bit: every quarter is 24
+ * 32-bit instructions, which the assembler checks). The loop's first instruction word is aligned: a taken
+ * branch to a 32-bit instruction that is not costs the M4 a cycle. */
 #define EC_MM3Q_LOOP                                                                                        \
   "adr %[t1], 1f\n\t"                                                                                       \
   "add %[t1], %[t0]\n\t"                                                                                    \
   "bx %[t1]\n\t"                                                                                            \
   ".p2align 2\n"                                                                                             \
   "1:\n\t"                                                                                                  \
-  EC_MM3Q_QUARTER("[%[xp]], #192", "[%[xp], #-188]", "[%[xp], #-184]", "[%[xp], #-180]", "[%[xp], #-176]",  \
-                  "[%[xp], #-172]", "[%[wp]], #64", "[%[wp], #-60]")                                         \
+  EC_MM3Q_HEAD                                                                                              \
   "2:\n\t"                                                                                                  \
   EC_MM3Q_BACK("24", "8") EC_MM3Q_BACK("48", "16") EC_MM3Q_BACK("72", "24") EC_MM3Q_BACK("96", "32")        \
-  EC_MM3Q_BACK("120", "40") EC_MM3Q_BACK("144", "48") EC_MM3Q_BACK("168", "56")                            \
+  EC_MM3Q_BACK("120", "40") EC_MM3Q_HALF                                                                    \
   "3:\n\t"                                                                                                  \
-  ".if (2b - 1b) != 96 || (3b - 1b) != 768\n\t"                                                             \
+  ".if (2b - 1b) != 96 || (3b - 1b) != 1152\n\t"                                                            \
   ".error \"mm3q: a quarter is not 96 bytes\"\n\t"                                                         \
   ".endif\n\t"                                                                                              \
   "ldr %[t0], %[end]\n\t"                                                                                   \
@@ -112,9 +118,9 @@ EC_API void ec_mm3q_s8(const uint32_t* q, int32_t k, int8_t* y0, int8_t* y1, int
                        int32_t out_zp, int32_t amin, int32_t amax) {
   /* a block short of three pixels repeats its last pixel's inputs and passes its y again: the same bytes */
   const uint32_t* const end = q + k / 4 * 6;
-  const int32_t j = -(k / 4) & 7; /* the quarter a block's first pass starts at */
+  const int32_t j = (12 - k / 4 % 12) % 12, i = j % 6; /* the quarter a block's first pass starts at */
   const uint32_t entry = 96u * (uint32_t)j + 1u;
-  const uint32_t* const xp0 = j ? q + 48 - 6 * j : q;
+  const uint32_t* const xp0 = i ? q + 36 - 6 * i : q;
   const int8_t* wp = wpk;
   int32_t o;
 #ifdef EC_REQ_SAT
@@ -126,7 +132,7 @@ EC_API void ec_mm3q_s8(const uint32_t* q, int32_t k, int8_t* y0, int8_t* y1, int
   for (o = 0; o < oc; o += 2) {
     int32_t a00 = bias[o], a01 = bias[o + 1], a10 = a00, a11 = a01, a20 = a00, a21 = a01;
     const uint32_t* xp = xp0;
-    if (j) wp += 64 - 8 * j;
+    if (i) wp += 48 - 8 * i;
     EC_MM3Q_ASM(EC_MM3Q_LOOP); /* wp ends on the next pair's weights */
 #ifdef EC_REQ_SAT
     EC_MM3Q_REQ(a00, a10, a20); /* y0, y1, y2, mp, ep step on by one */
