@@ -88,29 +88,19 @@ __attribute__((noinline)) /* inlined, gcc spills the block's fourteen live regis
 #endif
 EC_NO_SCHED
 #ifdef EC_REQ_SAT
-/* ec_reqs over one channel's three accumulators, in place: SMMULR of the doubled accumulator by the multiplier,
- * then (x + (x >> 31) + h) >> e (plain adds: |x| < 2^30 and h <= 2^21, the bounds that let the generator pick
- * this variant, so ec_reqs's QADD never saturates), the zero point, SSAT, a byte store that steps y on */
+/* ec_reqs over the block's six accumulators, in place: SMMULR of the doubled accumulator by the channel's
+ * multiplier, (x + (x >> 31) + h) >> e (plain adds: |x| < 2^30 and h <= 2^21, the bounds that let the generator
+ * pick this variant, so ec_reqs's QADD never saturates), then the zero point (read last: no register is free
+ * before), SSAT and a byte store that steps y on */
 #define EC_MM3Q_SCALE(a) "lsl %[" a "], %[" a "], #1\n\tsmmulr %[" a "], %[" a "], %[m]\n\t"
-#define EC_MM3Q_ROUND(a, y)                          \
+#define EC_MM3Q_RND(a)                               \
   "add %[" a "], %[" a "], %[" a "], asr #31\n\t"    \
   "add %[" a "], %[" a "], %[m]\n\t"                 \
-  "asr %[" a "], %[" a "], %[e]\n\t"                 \
-  "add %[" a "], %[" a "], %[zp]\n\t"                \
+  "asr %[" a "], %[" a "], %[e]\n\t"
+#define EC_MM3Q_OUT(a, y)                            \
+  "add %[" a "], %[" a "], %[e]\n\t"                 \
   "ssat %[" a "], #8, %[" a "]\n\t"                  \
   "strb %[" a "], [%[" y "]], #1\n\t"
-#define EC_MM3Q_REQ(c0, c1, c2)                                                                             \
-  do {                                                                                                      \
-    uint32_t m_, e_;                                                                                        \
-    __asm volatile("ldr %[m], [%[mp]], #4\n\t" EC_MM3Q_SCALE("a0") EC_MM3Q_SCALE("a1") EC_MM3Q_SCALE("a2")     \
-                   "ldr %[e], [%[ep]], #4\n\t"                                                               \
-                   "asr %[m], %[e], #8\n\t" /* h */                                                         \
-                   EC_MM3Q_ROUND("a0", "y0") EC_MM3Q_ROUND("a1", "y1") EC_MM3Q_ROUND("a2", "y2")               \
-                   : [a0] "+r"(c0), [a1] "+r"(c1), [a2] "+r"(c2), [y0] "+r"(y0), [y1] "+r"(y1), [y2] "+r"(y2), \
-                     [mp] "+r"(mp), [ep] "+r"(ep), [m] "=&r"(m_), [e] "=&r"(e_)                                \
-                   : [zp] "r"(out_zp)                                                                      \
-                   : "cc", "memory");                                                                      \
-  } while (0)
 #endif
 
 EC_API void ec_mm3q_s8(const uint32_t* q, int32_t k, int8_t* y0, int8_t* y1, int8_t* y2, int32_t oc,
@@ -135,8 +125,25 @@ EC_API void ec_mm3q_s8(const uint32_t* q, int32_t k, int8_t* y0, int8_t* y1, int
     if (i) wp += 48 - 8 * i;
     EC_MM3Q_ASM(EC_MM3Q_LOOP); /* wp ends on the next pair's weights */
 #ifdef EC_REQ_SAT
-    EC_MM3Q_REQ(a00, a10, a20); /* y0, y1, y2, mp, ep step on by one */
-    EC_MM3Q_REQ(a01, a11, a21);
+    { /* y0, y1, y2 step on by two, mp and ep by two words */
+      uint32_t m_, e_;
+      __asm volatile("ldr %[m], [%[mp]], #4\n\t" EC_MM3Q_SCALE("a00") EC_MM3Q_SCALE("a10") EC_MM3Q_SCALE("a20")
+                     "ldr %[m], [%[mp]], #4\n\t" EC_MM3Q_SCALE("a01") EC_MM3Q_SCALE("a11") EC_MM3Q_SCALE("a21")
+                     "ldr %[e], [%[ep]], #4\n\t"
+                     "asr %[m], %[e], #8\n\t"
+                     EC_MM3Q_RND("a00") EC_MM3Q_RND("a10") EC_MM3Q_RND("a20")
+                     "ldr %[e], [%[ep]], #4\n\t"
+                     "asr %[m], %[e], #8\n\t"
+                     EC_MM3Q_RND("a01") EC_MM3Q_RND("a11") EC_MM3Q_RND("a21")
+                     "ldr %[e], %[zp]\n\t"
+                     EC_MM3Q_OUT("a00", "y0") EC_MM3Q_OUT("a01", "y0") EC_MM3Q_OUT("a10", "y1")
+                     EC_MM3Q_OUT("a11", "y1") EC_MM3Q_OUT("a20", "y2") EC_MM3Q_OUT("a21", "y2")
+                     : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [a20] "+r"(a20),
+                       [a21] "+r"(a21), [y0] "+r"(y0), [y1] "+r"(y1), [y2] "+r"(y2), [mp] "+r"(mp), [ep] "+r"(ep),
+                       [m] "=&r"(m_), [e] "=&r"(e_)
+                     : [zp] "m"(out_zp)
+                     : "cc", "memory");
+    }
 #else
     {
       const int32_t m0 = mult[o], m1 = mult[o + 1], s0 = shift[o], s1 = shift[o + 1];
@@ -155,7 +162,7 @@ EC_API void ec_mm3q_s8(const uint32_t* q, int32_t k, int8_t* y0, int8_t* y1, int
 }
 #ifdef EC_REQ_SAT
 #undef EC_MM3Q_SCALE
-#undef EC_MM3Q_ROUND
-#undef EC_MM3Q_REQ
+#undef EC_MM3Q_RND
+#undef EC_MM3Q_OUT
 #endif
 #endif
