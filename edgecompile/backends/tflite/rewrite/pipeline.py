@@ -18,7 +18,7 @@ REWRITES = (global_pool_mean, single_channel_conv)
 SAMPLES = 8  # seeded inputs per check: random int8 feeds reach every rounding path of these small ops
 
 
-def _outputs(data: bytes, feeds: list[list[np.ndarray]] | None = None):
+def run_seeded(data: bytes, feeds: list[list[np.ndarray]] | None = None):
     """(feeds, outputs per feed) on LiteRT's default interpreter; feeds are drawn when not given."""
     from edgecompile.backends.tflite.runner import interpreter_class
     from edgecompile.core.quiet import quiet
@@ -56,7 +56,7 @@ def rewrite(path: Path) -> list[str]:
     """Rewrite the .tflite at `path` in place with every rewrite that applies and stays bit-exact;
     returns the names of those kept (in order)."""
     data = path.read_bytes()
-    feeds, want = _outputs(data)
+    feeds, want = run_seeded(data)
     kept = []
     for r in REWRITES:
         g = Graph(data)
@@ -64,7 +64,7 @@ def rewrite(path: Path) -> list[str]:
             continue
         new = g.pack()
         try:
-            _, got = _outputs(new, feeds)
+            _, got = run_seeded(new, feeds)
         except (RuntimeError, ValueError):  # the runtime refused the rewritten graph: keep the previous one
             continue
         if all(_same(a, b) for a, b in zip(want, got)):
