@@ -48,7 +48,7 @@ def _draw(rng, d) -> np.ndarray:
     return rng.standard_normal(d["shape"]).astype(dtype)
 
 
-def _same(a, b) -> bool:
+def identical(a, b) -> bool:
     return all(x.shape == y.shape and x.dtype == y.dtype and np.array_equal(x, y) for x, y in zip(a, b))
 
 
@@ -67,7 +67,7 @@ def rewrite(path: Path) -> list[str]:
             _, got = run_seeded(new, feeds)
         except (RuntimeError, ValueError):  # the runtime refused the rewritten graph: keep the previous one
             continue
-        if all(_same(a, b) for a, b in zip(want, got)):
+        if all(identical(a, b) for a, b in zip(want, got)):
             data = new
             kept.append(r.NAME)
     if kept:
