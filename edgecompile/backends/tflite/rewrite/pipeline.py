@@ -59,13 +59,14 @@ def rewrite(path: Path) -> list[str]:
     feeds, want = run_seeded(data)
     kept = []
     for r in REWRITES:
-        g = Graph(data)
-        if not r.apply(g):
-            continue
-        new = g.pack()
         try:
+            g = Graph(data)
+            if not r.apply(g):
+                continue
+            new = g.pack()
             _, got = run_seeded(new, feeds)
-        except (RuntimeError, ValueError):  # the runtime refused the rewritten graph: keep the previous one
+        # a graph the rewrite misreads, or one the runtime refuses: an optimization lost, not a failed build
+        except (RuntimeError, ValueError, IndexError, KeyError, TypeError, AttributeError):
             continue
         if all(identical(a, b) for a, b in zip(want, got)):
             data = new
