@@ -57,6 +57,9 @@ REQ = {"": Variant({"EC_REQ": "ec_reqs", "EC_REQV": "ec_req4e"}, ("reqs",)),
        "_c": Variant({"EC_REQ": "ec_reqf", "EC_REQV": "ec_req4e"}, ("reqf",)),
        "_any": Variant({"EC_REQ": "ec_req", "EC_REQV": "ec_req4"}, ("req",))}
 
+# the depthwise 3x3 kernel requantizes inline (kernels/dw3_s8_simd.c); its variants differ in the clamp only
+DW3 = {"": Variant({"EC_DW3_CLAMP(r)": "__ssat((r), 8)"}), "_c": Variant({})}
+
 BINARY = {"+": ("add", "((a) + (b))"), "-": ("sub", "((a) - (b))"), "*": ("mul", "((a) * (b))"),
           "/": ("div", "((a) / (b))"), "max": ("max", "((a) > (b) ? (a) : (b))"), "min": ("min", "((a) < (b) ? (a) : (b))")}
 
@@ -117,6 +120,8 @@ TABLE: dict[str, Kernel] = {
                            variants=REQ),
     "dwconv_s8_simd": Kernel("dwconv_s8_simd.c", ("ec_dwconv_s8_simd",), ("conv_geo", "simd", "sxtab16"), guard=SIMD,
                              variants=REQ, mve="dwconv_s8_mve.c", mve_needs=("mve_h", "req4", "req4e", "conv_geo")),
+    "dw3_s8_simd": Kernel("dw3_s8_simd.c", ("ec_dw3_lane", "ec_dw3_s8"), ("conv_geo", "simd", "sxtab16"), guard=DSP,
+                          variants=DW3),
     "conv_s8_simd4": Kernel("conv_s8_simd4.c", ("ec_conv_s8_simd4",), ("conv_geo", "simd", "sxtab16"), guard=SIMD,
                             variants=REQ, mve="conv_s8_simd4_mve.c", mve_needs=("mve_h", "req4", "req4e", "conv_geo")),
     # the 2x2-block GEMM: its Helium form over int8 rows; off Helium over rows widened once to int16 (q15_row)

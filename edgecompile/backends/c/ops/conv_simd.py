@@ -8,6 +8,9 @@ the arithmetic the emulator runs. Kernels, by geometry (no dilation):
                   also dense Cin % 4 == 0 convs (not the 1x1 above) with windows <= GATHER_MAX bytes, off
                   Helium: the 2x2 block widens each weight word once for
                   two pixels, where conv_s8_simd4 widens it for one (0.43 -> 0.6 MAC/cycle on ResNet-8)
+  dw3_s8_simd     depthwise 3x3, stride 1, channel multiplier 1, C even, a fast requantization (see
+                  requant_variant) with multipliers >= 0, rows narrow enough for its stack buffer (DW3_MAX_WORDS):
+                  whole layer, also in place (inplace_rows: it needs no window)
   dwconv_s8_simd  depthwise, channel multiplier 1, C % 4 == 0
   conv_s8_simd4   dense, Cin % 4 == 0 (weights interleaved per block of 4 output channels)
   conv_s8_simd    any other dense conv (a scalar tail for runs that are not a multiple of 4)
@@ -22,6 +25,8 @@ from edgecompile.backends.c.kernel_table import GATHER_MAX, IM2ROW_MAX, REQ, SIM
 
 HELIUM = ("cortex-m55", "cortex-m85")
 FOLDED_MAX = 2**31 - 2**24  # |folded bias| below this: the GEMM's int32 sums cannot overflow
+DW3_PAIRS = 9  # kernels/dw3_s8_simd.c's EC_DW3_S: its buffer holds 2 * (ow + 2) * DW3_PAIRS words
+DW3_MAX_WORDS = 256  # 1 KB of stack at most
 
 
 def pack2(w: np.ndarray) -> np.ndarray:
@@ -77,12 +82,36 @@ def choose(g, a, helium: bool = False) -> tuple[str, np.ndarray, np.ndarray | No
         if folded is not None:
             return "conv_s8_im2row", pack2(rows), folded
     if g["groups"] > 1:
+        if dw3(g, a, helium):
+            return "dw3_s8_simd", a["w"], None
         if g["groups"] == g["ic"] == g["oc"] and g["ic"] % 4 == 0:  # OHWI (C, kh, kw, 1) -> HWC
             return "dwconv_s8_simd", np.ascontiguousarray(a["w"].reshape(g["oc"], g["kh"] * g["kw"]).T), None
         return None
     if g["ic"] % 4 == 0:
         return "conv_s8_simd4", pack4(a["w"]), None
     return "conv_s8_simd", a["w"], None
+
+
+def dw3(g, a, helium: bool = False) -> bool:
+    """Whether kernels/dw3_s8_simd.c runs this conv (a fused residual Add: not)."""
+    return (not helium and "res" not in a and g["groups"] == g["ic"] == g["oc"] and g["ic"] % 2 == 0
+            and g["kh"] == g["kw"] == 3 and g["sh"] == g["sw"] == g["dh"] == g["dw"] == 1 and g["pt"] <= 2
+            and g["pl"] <= 2 and 2 * (g["ow"] + 2) * DW3_PAIRS <= DW3_MAX_WORDS and requant_variant(g, a) != "_any"
+            and bool(np.all(a["mult"] >= 0)))
+
+
+def plain_consts(e, i: int, a) -> tuple[str, str, str, str]:
+    """The plain kernel's weights, bias, multipliers and shifts (dw3_s8_simd reads the same arrays)."""
+    return tuple(e.const(f"{k}{i}", a[v]) for k, v in (("w", "w"), ("b", "b"), ("m", "mult"), ("s", "shift")))
+
+
+def dw3_call(e, op, i, x: str, y: str, geo: str, consts: tuple) -> str:
+    """The whole layer's call of dw3_s8_simd (the caller checked dw3()), its buffer on the stack."""
+    a = op.attrs
+    fn = e.use("dw3_s8_simd", requant_variant(a["geo"], a))
+    words = 2 * (a["geo"]["ow"] + 2) * DW3_PAIRS
+    return (f"{{\n  uint32_t vb[{words}];\n  {fn}({x}, {y}, &{geo}, {', '.join(consts)}, {a['in_off']}, {a['out_zp']}, "
+            f"{a['act'][0]}, {a['act'][1]}, vb);\n  }}")
 
 
 def requant_variant(g, a) -> str:
@@ -103,6 +132,11 @@ def emit(e, op, i, x: str, y: str, geo: str, res) -> str | None:
         return None
     kernel, w_simd, folded = chosen
     variant = requant_variant(g, a)
+    if kernel == "dw3_s8_simd":
+        consts = plain_consts(e, i, a)
+        plain = e.use("conv_s8", "", f"!({SIMD})")
+        return (f"\n#if {SIMD}\n  {dw3_call(e, op, i, x, y, geo, consts)}\n#else\n  {plain}({x}, {y}, &{geo}, "
+                f"{', '.join(consts)}, {a['in_off']}, {a['out_zp']}, {a['act'][0]}, {a['act'][1]});\n#endif")
     suffix, own = res(REQ[variant], variant)
     plain_suffix, plain_own = res(Variant({}))
     fn = e.use(kernel, variant + suffix, own=own) if own else e.use(kernel, variant)
