@@ -24,66 +24,78 @@
  * SRDHM + hz - s = SMMLAR(a2, m, hz - s) (no overflow: |SRDHM| <= |acc| < 2^30, |hz| < 2^30). For m >= 0,
  * s may be taken as (a2 < 0): they differ only when SRDHM == 0 with a2 < 0, where floor((hz - 1) / 2^e) ==
  * floor(hz / 2^e) == zp because 0 <= h - 1 < h < 2^e. So: one ADD, one SMMLAR, one ASR, the clamp. */
-#define EC_DW3_S 9 /* pair-rows a band's buffer holds (odd: four output rows a step) */
+#define EC_DW3_S 15 /* pair-rows a band's buffer holds (odd: four output rows a step) */
 #define EC_DW3_ROWS (2 * (EC_DW3_S - 1)) /* output rows a band */
 #ifndef EC_DW3_CLAMP /* the variant's clamp: one SSAT when the layer clamps to the whole int8 range */
-#define EC_DW3_CLAMP(r) ((r) < amin ? amin : ((r) > amax ? amax : (r)))
+#define EC_DW3_CLAMP(r) ((r) < k->amin ? k->amin : ((r) > k->amax ? k->amax : (r)))
+#endif
+#ifndef EC_DW3_SIGN /* s: 0 when the clamp's floor is >= the zero point (a Relu): s changes only outputs below it */
+#define EC_DW3_SIGN(acc) ((acc) >> 31)
 #endif
 
-/* a2 (2 acc) -> the output byte at p, in the variant's clamp (EC_DW3_CLAMP) */
-#define EC_DW3_PUT(acc, p)                                                                    \
-  do {                                                                                        \
-    int32_t r_;                                                                               \
-    __asm("smmlar %0, %1, %2, %3" : "=r"(r_) : "r"(acc), "r"(m), "r"(hz + ((acc) >> 31)));    \
-    r_ >>= e;                                                                                 \
-    *(p) = (int8_t)EC_DW3_CLAMP(r_);                                                          \
-  } while (0)
+/* one channel's constants: its taps as int16 pairs P0, Q0, P1, Q1, P2, Q2 (doubled), 2 bias, requantization */
+typedef struct {
+  uint32_t pq[6];
+  int32_t b2, m, hz, e, rw, amin, amax;
+} ec_dw3_k;
 
-/* the products of one column (kx) of the window on four output rows, pair-rows at v[0], v[2], v[4] */
-#define EC_DW3_COL(v, P, Q)                                        \
-  do {                                                             \
-    const uint32_t d0_ = (v)[0], d1_ = (v)[2], d2_ = (v)[4];       \
-    a0 = __smlad(d0_, P, a0);                                      \
-    a1 = __smlatb(d0_, P, a1);                                     \
-    a0 = __smlabt(d1_, Q, a0);                                     \
-    a1 = __smlad(d1_, Q, a1);                                      \
-    a2 = __smlad(d1_, P, a2);                                      \
-    a3 = __smlatb(d1_, P, a3);                                     \
-    a2 = __smlabt(d2_, Q, a2);                                     \
-    a3 = __smlad(d2_, Q, a3);                                      \
+/* 2 acc -> the output byte at p */
+#define EC_DW3_PUT(acc, p)                                                                              \
+  do {                                                                                                  \
+    int32_t r_;                                                                                         \
+    __asm("smmlar %0, %1, %2, %3" : "=r"(r_) : "r"(acc), "r"(k->m), "r"(k->hz + EC_DW3_SIGN(acc)));     \
+    r_ >>= k->e;                                                                                        \
+    *(p) = (int8_t)EC_DW3_CLAMP(r_);                                                                    \
   } while (0)
 
 /* int16 pair (lo, hi), both doubled */
 #define EC_DW3_PAIR2(lo, hi) (((uint32_t)((lo) * 2) & 0xFFFFu) | ((uint32_t)(int32_t)(hi) << 17))
 
-/* outputs of channel c (lane l of the buffer) in rows oy0 .. oy0 + n - 1 from pair-rows 0 .. of vb */
-static void ec_dw3_lane(const uint32_t* vb, int8_t* y, const ec_conv_geo* g, int c, int oy0, int n, const int8_t* w,
-                        int32_t b2, int32_t m, int32_t e, int32_t hz, int32_t amin, int32_t amax) {
-  const int32_t rw = (int32_t)g->ow * g->ic;
-  const uint32_t P0 = EC_DW3_PAIR2(w[0], w[3]), P1 = EC_DW3_PAIR2(w[1], w[4]), P2 = EC_DW3_PAIR2(w[2], w[5]);
-  const uint32_t Q0 = EC_DW3_PAIR2(w[3], w[6]), Q1 = EC_DW3_PAIR2(w[4], w[7]), Q2 = EC_DW3_PAIR2(w[5], w[8]);
-  int ox;
-  (void)amin;
-  (void)amax;
-  for (ox = 0; ox < g->ow; ++ox) {
-    const uint32_t* v = vb + ox * (2 * EC_DW3_S);
-    int8_t* yp = y + ((int32_t)oy0 * g->ow + ox) * g->ic + c;
-    int left;
-    for (left = n; left > 0; left -= 4, v += 4, yp += 4 * rw) {
-      int32_t a0 = b2, a1 = b2, a2 = b2, a3 = b2;
-      EC_DW3_COL(v, P0, Q0);
-      EC_DW3_COL(v + 2 * EC_DW3_S, P1, Q1);
-      EC_DW3_COL(v + 4 * EC_DW3_S, P2, Q2);
-      EC_DW3_PUT(a0, yp);
-      if (left < 4) { /* the last rows of the output */
-        if (left > 1) EC_DW3_PUT(a1, yp + rw);
-        if (left > 2) EC_DW3_PUT(a2, yp + 2 * rw);
-        break;
-      }
-      EC_DW3_PUT(a1, yp + rw);
-      EC_DW3_PUT(a2, yp + 2 * rw);
-      EC_DW3_PUT(a3, yp + 3 * rw);
+/* the sums of four output rows of one column, pair-rows at v[0], v[2], v[4] (and 2 * EC_DW3_S words on per
+ * column of the window): 16 loads and 24 multiplies in one block, the registers named (gcc spills them in C) */
+#define EC_DW3_KX(o, wo)                                               \
+  "ldr %[p], [%[k], #" #wo "]\n\t"                                     \
+  "ldr %[q], [%[k], #" #wo "+4]\n\t"                                   \
+  "ldr %[d0], [%[v], #" o "]\n\t"                                      \
+  "ldr %[d1], [%[v], #" o "+8]\n\t"                                    \
+  "ldr %[d2], [%[v], #" o "+16]\n\t"
+#define EC_DW3_MAC                                                     \
+  "smlad %[a0], %[d0], %[p], %[a0]\n\t"                                \
+  "smlatb %[a1], %[d0], %[p], %[a1]\n\t"                               \
+  "smlad %[a2], %[d1], %[p], %[a2]\n\t"                                \
+  "smlatb %[a3], %[d1], %[p], %[a3]\n\t"                               \
+  "smlabt %[a0], %[d1], %[q], %[a0]\n\t"                               \
+  "smlad %[a1], %[d1], %[q], %[a1]\n\t"                                \
+  "smlabt %[a2], %[d2], %[q], %[a2]\n\t"                               \
+  "smlad %[a3], %[d2], %[q], %[a3]\n\t"
+
+/* outputs n rows down from yp (one channel, stride k->rw) from the buffer column at v */
+static void ec_dw3_lane(const uint32_t* v, int8_t* yp, const ec_dw3_k* k, int n) {
+  for (; n > 0; n -= 4, v += 4) {
+    int32_t a0, a1, a2, a3;
+    uint32_t p, q, d0, d1, d2;
+    __asm("ldr %[a0], [%[k], #24]\n\t"
+          "mov %[a1], %[a0]\n\t"
+          "mov %[a2], %[a0]\n\t"
+          "mov %[a3], %[a0]\n\t"
+          EC_DW3_KX("0", 0) EC_DW3_MAC EC_DW3_KX("%c[c1]", 8) EC_DW3_MAC EC_DW3_KX("%c[c2]", 16) EC_DW3_MAC
+          : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [p] "=&r"(p), [q] "=&r"(q),
+            [d0] "=&r"(d0), [d1] "=&r"(d1), [d2] "=&r"(d2)
+          : [v] "r"(v), [k] "r"(k), [c1] "i"(8 * EC_DW3_S), [c2] "i"(16 * EC_DW3_S)
+          : "memory");
+    EC_DW3_PUT(a0, yp);
+    if (n < 4) { /* the last rows of the output */
+      if (n > 1) EC_DW3_PUT(a1, yp + k->rw);
+      if (n > 2) EC_DW3_PUT(a2, yp + 2 * k->rw);
+      break;
     }
+    yp += k->rw;
+    EC_DW3_PUT(a1, yp);
+    yp += k->rw;
+    EC_DW3_PUT(a2, yp);
+    yp += k->rw;
+    EC_DW3_PUT(a3, yp);
+    yp += k->rw;
   }
 }
 
@@ -108,24 +120,51 @@ EC_API void ec_dw3_s8(const int8_t* x, int8_t* y, const ec_conv_geo* g, const in
       for (j = oy0 == 0 ? 0 : 1; j < jn; ++j) { /* widen (pair-row 0 of a later band is carried over) */
         const int ra = pr0 + 2 * j, rb = ra + 1;
         const int in_a = ra >= 0 && ra < g->ih, in_b = rb >= 0 && rb < g->ih;
-        const int8_t* pa = in_a ? xc + ra * xrow : (const int8_t*)&pad; /* padding: a stride-0 pointer */
-        const int8_t* pb = in_b ? xc + rb * xrow : (const int8_t*)&pad;
-        const int sa = in_a ? ch : 0, sb = in_b ? ch : 0;
         uint32_t* vq = vb + (qa * EC_DW3_S + j) * 2;
-        for (q = qa; q < qb; ++q, pa += sa, pb += sb, vq += 2 * EC_DW3_S) {
-          uint16_t a, b; /* the pair's two channels in rows ra and rb */
-          uint32_t ab;
-          memcpy(&a, pa, 2);
-          memcpy(&b, pb, 2);
-          ab = a | (uint32_t)b << 16;
-          vq[0] = __sxtab16(off2, ab);
-          vq[1] = ec_sxtab16_ror8(off2, ab);
+        if (in_a && in_b) {
+          const int8_t* pa = xc + ra * xrow;
+          for (q = qa; q < qb; ++q, pa += ch, vq += 2 * EC_DW3_S) {
+            uint16_t a, b; /* the pair's two channels in rows ra and rb */
+            uint32_t ab;
+            memcpy(&a, pa, 2);
+            memcpy(&b, pa + xrow, 2);
+            ab = a | (uint32_t)b << 16;
+            vq[0] = __sxtab16(off2, ab);
+            vq[1] = ec_sxtab16_ror8(off2, ab);
+          }
+        } else { /* a row in the padding: read a stride-0 pointer at the padding bytes */
+          const int8_t* pa = in_a ? xc + ra * xrow : (const int8_t*)&pad;
+          const int8_t* pb = in_b ? xc + rb * xrow : (const int8_t*)&pad;
+          const int sa = in_a ? ch : 0, sb = in_b ? ch : 0;
+          for (q = qa; q < qb; ++q, pa += sa, pb += sb, vq += 2 * EC_DW3_S) {
+            uint16_t a, b;
+            uint32_t ab;
+            memcpy(&a, pa, 2);
+            memcpy(&b, pb, 2);
+            ab = a | (uint32_t)b << 16;
+            vq[0] = __sxtab16(off2, ab);
+            vq[1] = ec_sxtab16_ror8(off2, ab);
+          }
         }
       }
       for (l = 0; l < 2; ++l) {
         const int cc = c + l, e = -shift[cc];
-        const int32_t hz = (int32_t)(1u << (e - 1)) + (int32_t)((uint32_t)out_zp << e);
-        ec_dw3_lane(vb + l, y, g, cc, oy0, n, w + cc * 9, bias[cc] * 2, mult[cc], e, hz, amin, amax);
+        const int8_t* const wc = w + cc * 9;
+        ec_dw3_k k;
+        int ox;
+        for (ox = 0; ox < 3; ++ox) {
+          k.pq[2 * ox] = EC_DW3_PAIR2(wc[ox], wc[3 + ox]);
+          k.pq[2 * ox + 1] = EC_DW3_PAIR2(wc[3 + ox], wc[6 + ox]);
+        }
+        k.b2 = bias[cc] * 2;
+        k.m = mult[cc];
+        k.e = e;
+        k.hz = (int32_t)(1u << (e - 1)) + (int32_t)((uint32_t)out_zp << e);
+        k.rw = (int32_t)g->ow * ch;
+        k.amin = amin;
+        k.amax = amax;
+        for (ox = 0; ox < g->ow; ++ox)
+          ec_dw3_lane(vb + l + ox * 2 * EC_DW3_S, y + ((int32_t)oy0 * g->ow + ox) * ch + cc, &k, n);
       }
       if (rows <= EC_DW3_ROWS) break;
       for (q = qa; q < qb; ++q) { /* the last pair-row starts the next band */
@@ -138,7 +177,9 @@ EC_API void ec_dw3_s8(const int8_t* x, int8_t* y, const ec_conv_geo* g, const in
     }
   }
 }
-#undef EC_DW3_COL
+#undef EC_DW3_KX
+#undef EC_DW3_MAC
+#undef EC_DW3_SIGN
 #undef EC_DW3_PUT
 #undef EC_DW3_PAIR2
 #undef EC_DW3_S

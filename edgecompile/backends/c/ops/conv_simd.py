@@ -25,8 +25,8 @@ from edgecompile.backends.c.kernel_table import GATHER_MAX, IM2ROW_MAX, REQ, SIM
 
 HELIUM = ("cortex-m55", "cortex-m85")
 FOLDED_MAX = 2**31 - 2**24  # |folded bias| below this: the GEMM's int32 sums cannot overflow
-DW3_PAIRS = 9  # kernels/dw3_s8_simd.c's EC_DW3_S: its buffer holds 2 * (ow + 2) * DW3_PAIRS words
-DW3_MAX_WORDS = 256  # 1 KB of stack at most
+DW3_PAIRS = 15  # kernels/dw3_s8_simd.c's EC_DW3_S: its buffer holds 2 * (ow + 2) * DW3_PAIRS words
+DW3_MAX_WORDS = 256  # 1 KB of stack at most (ow <= 6)
 
 
 def pack2(w: np.ndarray) -> np.ndarray:
@@ -108,7 +108,10 @@ def plain_consts(e, i: int, a) -> tuple[str, str, str, str]:
 def dw3_call(e, op, i, x: str, y: str, geo: str, consts: tuple) -> str:
     """The whole layer's call of dw3_s8_simd (the caller checked dw3()), its buffer on the stack."""
     a = op.attrs
-    fn = e.use("dw3_s8_simd", requant_variant(a["geo"], a))
+    variant = requant_variant(a["geo"], a)
+    if a["act"][0] >= a["out_zp"]:  # a Relu: outputs at or below the zero point all clamp to the floor
+        variant = (variant or "_") + "r"
+    fn = e.use("dw3_s8_simd", variant)
     words = 2 * (a["geo"]["ow"] + 2) * DW3_PAIRS
     return (f"{{\n  uint32_t vb[{words}];\n  {fn}({x}, {y}, &{geo}, {', '.join(consts)}, {a['in_off']}, {a['out_zp']}, "
             f"{a['act'][0]}, {a['act'][1]}, vb);\n  }}")
