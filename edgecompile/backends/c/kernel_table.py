@@ -157,6 +157,8 @@ TABLE: dict[str, Kernel] = {
     # pooling, softmax, data movement
     "pool_geo": Kernel("pool_geo.h", ("ec_pool_geo",)),
     "avgpool_s8": Kernel("avgpool_s8.c", ("ec_avgpool_s8",), ("pool_geo", "mbqm", "sat8")),
+    "avgpool_s8_simd": Kernel("avgpool_s8_simd.c", ("ec_avgpool_s8_simd",), ("pool_geo", "mbqm", "sat8", "simd", "sxtab16"),
+                              guard=SIMD),
     "avgpool_s8_req": Kernel("avgpool_s8_req.c", ("ec_avgpool_s8_req",), ("pool_geo", "mbqm", "sat8")),
     "maxpool_s8": Kernel("maxpool_s8.c", ("ec_maxpool_s8",), ("pool_geo", "mbqm", "sat8")),
     "avgpool_f32": Kernel("avgpool_f32.c", ("ec_avgpool_f32",), ("pool_geo",)),
