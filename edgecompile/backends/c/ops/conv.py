@@ -19,7 +19,8 @@ def emit(e, op, i) -> str:
     res = _residual(e, op, i)
     if a.get("rows"):  # inplace_rows: one output row at a time over a window of input rows
         win, yrow = f"(int8_t*)(arena + {e.plan.scratch[i]})", f"{y} + oy * {g['ow'] * g['oc']}"
-        fast = e.options.get("simd") and conv_simd.dw3(g, a, e.options.get("mcpu") in conv_simd.HELIUM)
+        fast = (e.options.get("simd") and conv_simd.dw3(g, a, e.options.get("mcpu") in conv_simd.HELIUM)
+                and conv_simd.dw3_buffers_ok(e, op))
         if fast:  # its SIMD kernel runs the whole layer in place by itself; the plain build keeps the window
             consts = conv_simd.plain_consts(e, i, a)
             plain = e.use("conv_s8", "", f"!({SIMD})")

@@ -58,9 +58,10 @@ def _folded(a, rows: np.ndarray) -> np.ndarray | None:
     return bias if np.all(np.abs(bias) < FOLDED_MAX) else None
 
 
-def choose(g, a, helium: bool = False) -> tuple[str, np.ndarray, np.ndarray | None] | None:
+def choose(g, a, helium: bool = False, dw3_ok: bool = True) -> tuple[str, np.ndarray, np.ndarray | None] | None:
     """(kernel, its weights, its folded bias or None), or None: no DSP kernel for this conv. `helium`: the
-    target has MVE forms (conv_s8_simd4's, which then runs the dense Cin % 4 == 0 convs)."""
+    target has MVE forms (conv_s8_simd4's, which then runs the dense Cin % 4 == 0 convs). `dw3_ok`: the buffers
+    allow dw3_s8_simd (dw3_buffers_ok)."""
     if g["dh"] != 1 or g["dw"] != 1:
         return None
     dense = g["groups"] == 1
@@ -82,7 +83,7 @@ def choose(g, a, helium: bool = False) -> tuple[str, np.ndarray, np.ndarray | No
         if folded is not None:
             return "conv_s8_im2row", pack2(rows), folded
     if g["groups"] > 1:
-        if dw3(g, a, helium):
+        if dw3_ok and dw3(g, a, helium):
             return "dw3_s8_simd", a["w"], None
         if g["groups"] == g["ic"] == g["oc"] and g["ic"] % 4 == 0:  # OHWI (C, kh, kw, 1) -> HWC
             return "dwconv_s8_simd", np.ascontiguousarray(a["w"].reshape(g["oc"], g["kh"] * g["kw"]).T), None
@@ -98,6 +99,17 @@ def dw3(g, a, helium: bool = False) -> bool:
             and g["kh"] == g["kw"] == 3 and g["sh"] == g["sw"] == g["dh"] == g["dw"] == 1 and g["pt"] <= 2
             and g["pl"] <= 2 and 2 * (g["ow"] + 2) * DW3_PAIRS <= DW3_MAX_WORDS and requant_variant(g, a) != "_any"
             and bool(np.all(a["mult"] >= 0)))
+
+
+def dw3_buffers_ok(e, op) -> bool:
+    """dw3_s8_simd runs channel pairs one after another over the whole layer: its output may be its input (in
+    place) or apart from it, not a shifted overlap (overlap.py's rule holds for kernels that go pixel by pixel)."""
+    if getattr(e, "main", None) is not None:  # a patch tile's views (ops/patch.py): keep the pixel-order kernels
+        return False
+    bx, by = (e.plan.buffers[e.plan.of[t]] for t in (op.inputs[0], op.outputs[0]))
+    if bx is by or bx.home != "arena" or by.home != "arena":
+        return True
+    return bx.offset + bx.nbytes <= by.offset or by.offset + by.nbytes <= bx.offset
 
 
 def plain_consts(e, i: int, a) -> tuple[str, str, str, str]:
@@ -130,7 +142,7 @@ def requant_variant(g, a) -> str:
 def emit(e, op, i, x: str, y: str, geo: str, res) -> str | None:
     """res: (base variant, its suffix) -> (suffix, own variant), see conv._residual."""
     g, a = op.attrs["geo"], op.attrs
-    chosen = choose(g, a, helium=e.options.get("mcpu") in HELIUM)
+    chosen = choose(g, a, helium=e.options.get("mcpu") in HELIUM, dw3_ok=dw3_buffers_ok(e, op))
     if chosen is None:
         return None
     kernel, w_simd, folded = chosen
