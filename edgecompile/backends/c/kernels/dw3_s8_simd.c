@@ -69,8 +69,55 @@ typedef struct {
   "smlabt %[a2], %[d2], %[q], %[a2]\n\t"                               \
   "smlad %[a3], %[d2], %[q], %[a3]\n\t"
 
+#ifdef EC_DW3_RELU
+#define EC_DW3_REQ(a) "smmlar %[" a "], %[" a "], %[p], %[q]\n\t"
+#else
+#define EC_DW3_REQ(a)                              \
+  "add %[d2], %[q], %[" a "], asr #31\n\t"        \
+  "smmlar %[" a "], %[" a "], %[p], %[d2]\n\t"
+#endif
+/* one output from its sum: requantization (p: m, q: hz, d0: e), SSAT; the store is the caller's */
+#define EC_DW3_OUT(a) EC_DW3_REQ(a) "asr %[" a "], %[" a "], %[d0]\n\t" "ssat %[" a "], #8, %[" a "]\n\t"
+
 /* outputs n rows down from yp (one channel, stride k->rw) from the buffer column at v */
 static void ec_dw3_lane(const uint32_t* v, int8_t* yp, const ec_dw3_k* k, int n) {
+#ifdef EC_DW3_SSAT
+  int blocks = n / 4; /* whole four-row steps: one loop in assembly, requantization and stores included */
+  if (blocks > 0) {
+    int32_t a0, a1, a2, a3;
+    uint32_t p, q, d0, d1, d2;
+    n -= 4 * blocks;
+    __asm volatile(
+        "1:\n\t"
+        "ldr %[a3], [%[k], #24]\n\t" EC_DW3_KX("0", 0)
+        "smlad %[a0], %[d0], %[p], %[a3]\n\t"
+        "smlatb %[a1], %[d0], %[p], %[a3]\n\t"
+        "smlad %[a2], %[d1], %[p], %[a3]\n\t"
+        "smlatb %[a3], %[d1], %[p], %[a3]\n\t"
+        "smlabt %[a0], %[d1], %[q], %[a0]\n\t"
+        "smlad %[a1], %[d1], %[q], %[a1]\n\t"
+        "smlabt %[a2], %[d2], %[q], %[a2]\n\t"
+        "smlad %[a3], %[d2], %[q], %[a3]\n\t"
+        EC_DW3_KX("%c[c1]", 8) EC_DW3_MAC EC_DW3_KX("%c[c2]", 16) EC_DW3_MAC
+        "ldr %[p], [%[k], #28]\n\t"
+        "ldr %[q], [%[k], #32]\n\t"
+        "ldr %[d0], [%[k], #36]\n\t"
+        "ldr %[d1], [%[k], #40]\n\t"
+        EC_DW3_OUT("a0") "strb %[a0], [%[yp]]\n\t"
+        EC_DW3_OUT("a1") "strb %[a1], [%[yp], %[d1]]\n\t"
+        "add %[yp], %[yp], %[d1], lsl #1\n\t"
+        EC_DW3_OUT("a2") "strb %[a2], [%[yp]]\n\t"
+        EC_DW3_OUT("a3") "strb %[a3], [%[yp], %[d1]]\n\t"
+        "add %[yp], %[yp], %[d1], lsl #1\n\t"
+        "add %[v], %[v], #16\n\t"
+        "subs %[n4], %[n4], #1\n\t"
+        "bne 1b\n\t"
+        : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [p] "=&r"(p), [q] "=&r"(q),
+          [d0] "=&r"(d0), [d1] "=&r"(d1), [d2] "=&r"(d2), [v] "+r"(v), [yp] "+r"(yp), [n4] "+r"(blocks)
+        : [k] "r"(k), [c1] "i"(8 * EC_DW3_S), [c2] "i"(16 * EC_DW3_S)
+        : "cc", "memory");
+  }
+#endif
   for (; n > 0; n -= 4, v += 4) {
     int32_t a0, a1, a2, a3;
     uint32_t p, q, d0, d1, d2;
@@ -116,35 +163,46 @@ EC_API void ec_dw3_s8(const int8_t* x, int8_t* y, const ec_conv_geo* g, const in
     for (;;) {
       const int rows = g->oh - oy0, n = rows < EC_DW3_ROWS ? rows : EC_DW3_ROWS;
       const int jn = 2 * ((n + 3) / 4) + 1; /* pair-rows the band's four-row steps read */
+      const int j0 = oy0 == 0 ? 0 : 1; /* pair-row 0 of a later band is carried over */
+      /* pair-rows jf .. jl - 1 lie inside the input: down each column, one pointer; the others read padding */
+      const int jin = pr0 < 0 ? (1 - pr0) / 2 : 0, jf = jin > j0 ? jin : j0;
+      const int jm = g->ih - 2 - pr0 < 0 ? 0 : (g->ih - 2 - pr0) / 2 + 1, jl = jm < jn ? jm : jn;
       int j, l;
-      for (j = oy0 == 0 ? 0 : 1; j < jn; ++j) { /* widen (pair-row 0 of a later band is carried over) */
-        const int ra = pr0 + 2 * j, rb = ra + 1;
-        const int in_a = ra >= 0 && ra < g->ih, in_b = rb >= 0 && rb < g->ih;
-        uint32_t* vq = vb + (qa * EC_DW3_S + j) * 2;
-        if (in_a && in_b) {
-          const int8_t* pa = xc + ra * xrow;
-          for (q = qa; q < qb; ++q, pa += ch, vq += 2 * EC_DW3_S) {
-            uint16_t a, b; /* the pair's two channels in rows ra and rb */
-            uint32_t ab;
-            memcpy(&a, pa, 2);
-            memcpy(&b, pa + xrow, 2);
-            ab = a | (uint32_t)b << 16;
-            vq[0] = __sxtab16(off2, ab);
-            vq[1] = ec_sxtab16_ror8(off2, ab);
-          }
-        } else { /* a row in the padding: read a stride-0 pointer at the padding bytes */
-          const int8_t* pa = in_a ? xc + ra * xrow : (const int8_t*)&pad;
-          const int8_t* pb = in_b ? xc + rb * xrow : (const int8_t*)&pad;
-          const int sa = in_a ? ch : 0, sb = in_b ? ch : 0;
-          for (q = qa; q < qb; ++q, pa += sa, pb += sb, vq += 2 * EC_DW3_S) {
-            uint16_t a, b;
-            uint32_t ab;
-            memcpy(&a, pa, 2);
-            memcpy(&b, pb, 2);
-            ab = a | (uint32_t)b << 16;
-            vq[0] = __sxtab16(off2, ab);
-            vq[1] = ec_sxtab16_ror8(off2, ab);
-          }
+      for (q = qa; q < qb; ++q) {
+        const int8_t* pa = xc + (pr0 + 2 * jf) * xrow + (q - qa) * ch;
+        uint32_t* vq = vb + (q * EC_DW3_S + jf) * 2;
+        for (j = jf; j < jl; ++j, pa += 2 * xrow, vq += 2) {
+          uint16_t a, b; /* the pair's two channels in rows 2j + pr0 and the next */
+          uint32_t ab;
+          memcpy(&a, pa, 2);
+          memcpy(&b, pa + xrow, 2);
+          ab = a | (uint32_t)b << 16;
+          vq[0] = __sxtab16(off2, ab);
+          vq[1] = ec_sxtab16_ror8(off2, ab);
+        }
+      }
+      for (j = j0; j < jn; ++j) { /* the pair-rows with a row in the padding */
+        int ra, rb, in_a, in_b, sa, sb;
+        const int8_t *pa, *pb;
+        uint32_t* vq;
+        if (j >= jf && j < jl) { /* done above */
+          j = jl - 1;
+          continue;
+        }
+        ra = pr0 + 2 * j, rb = ra + 1;
+        in_a = ra >= 0 && ra < g->ih, in_b = rb >= 0 && rb < g->ih;
+        pa = in_a ? xc + ra * xrow : (const int8_t*)&pad; /* padding: a stride-0 pointer */
+        pb = in_b ? xc + rb * xrow : (const int8_t*)&pad;
+        sa = in_a ? ch : 0, sb = in_b ? ch : 0;
+        vq = vb + (qa * EC_DW3_S + j) * 2;
+        for (q = qa; q < qb; ++q, pa += sa, pb += sb, vq += 2 * EC_DW3_S) {
+          uint16_t a, b;
+          uint32_t ab;
+          memcpy(&a, pa, 2);
+          memcpy(&b, pb, 2);
+          ab = a | (uint32_t)b << 16;
+          vq[0] = __sxtab16(off2, ab);
+          vq[1] = ec_sxtab16_ror8(off2, ab);
         }
       }
       for (l = 0; l < 2; ++l) {
@@ -178,6 +236,8 @@ EC_API void ec_dw3_s8(const int8_t* x, int8_t* y, const ec_conv_geo* g, const in
   }
 }
 #undef EC_DW3_KX
+#undef EC_DW3_REQ
+#undef EC_DW3_OUT
 #undef EC_DW3_MAC
 #undef EC_DW3_SIGN
 #undef EC_DW3_PUT
