@@ -102,3 +102,16 @@ def test_drawn_depthwise_geometries_on_cortex_m4(tools, tmp_path_factory):  # no
         _m4_equals_host(qdq_wrap(model, [{"x": x}]), x, tmp_path_factory.mktemp("m4"))
 
     prop()
+
+
+def test_dw3_and_avgpool_alone_exact(tools, tmp_path):  # noqa: F811
+    """A model whose only DSP kernels are dw3_s8_simd and avgpool_s8_simd builds (none of the helpers they do not
+    call is pasted: -Werror=unused-function) and gives the host's bytes."""
+    from onnx import helper
+
+    model, x = _dw(4, 7, 5, [1, 1, 1, 1], None, seed=5, lead=False)
+    nodes = list(model.graph.node) + [helper.make_node("GlobalAveragePool", ["y"], ["g"], name="gap0")]
+    inits = {t.name: __import__("onnx").numpy_helper.to_array(t) for t in model.graph.initializer}
+    model = op_models.model(nodes, {"x": x.shape}, ["g"], inits)
+    kernels = _m4_equals_host(qdq_wrap(model, [{"x": x}]), x, tmp_path, {"overlap": False})  # (no shifted overlap)
+    assert "dw3_s8_simd" in kernels and "avgpool_s8_simd" in kernels, kernels

@@ -28,7 +28,8 @@ EC_API void ec_avgpool_s8_simd(const int8_t* x, int8_t* y, const ec_pool_geo* g,
           const int8_t* xp = x + ((int32_t)(iy0 + ky) * g->iw + ix0 + kx0) * c + ch;
           int kx;
           for (kx = nx; kx > 0; --kx, xp += c) {
-            const uint32_t v = ec_ld4(xp);
+            uint32_t v;
+            memcpy(&v, xp, 4); /* one unaligned LDR */
             e = __sxtab16(e, v);
             o = ec_sxtab16_ror8(o, v);
             if (++taps == 256) {

@@ -117,8 +117,8 @@ static void ec_dw3_lane(const uint32_t* v, int8_t* yp, const ec_dw3_k* k, int n)
         : [k] "r"(k), [c1] "i"(8 * EC_DW3_S), [c2] "i"(16 * EC_DW3_S)
         : "cc", "memory");
   }
-#endif
-  for (; n > 0; n -= 4, v += 4) {
+#else
+  for (; n >= 4; n -= 4, v += 4) {
     int32_t a0, a1, a2, a3;
     uint32_t p, q, d0, d1, d2;
     __asm("ldr %[a0], [%[k], #24]\n\t"
@@ -131,11 +131,6 @@ static void ec_dw3_lane(const uint32_t* v, int8_t* yp, const ec_dw3_k* k, int n)
           : [v] "r"(v), [k] "r"(k), [c1] "i"(8 * EC_DW3_S), [c2] "i"(16 * EC_DW3_S)
           : "memory");
     EC_DW3_PUT(a0, yp);
-    if (n < 4) { /* the last rows of the output */
-      if (n > 1) EC_DW3_PUT(a1, yp + k->rw);
-      if (n > 2) EC_DW3_PUT(a2, yp + 2 * k->rw);
-      break;
-    }
     yp += k->rw;
     EC_DW3_PUT(a1, yp);
     yp += k->rw;
@@ -143,6 +138,26 @@ static void ec_dw3_lane(const uint32_t* v, int8_t* yp, const ec_dw3_k* k, int n)
     yp += k->rw;
     EC_DW3_PUT(a3, yp);
     yp += k->rw;
+  }
+#endif
+  {
+    const int S2 = 2 * EC_DW3_S;
+    const uint32_t* const w = k->pq;
+    int r;
+    for (r = 0; r < n; ++r, yp += k->rw) { /* the last rows, one at a time: row r from pair-rows r / 2, r / 2 + 1 */
+      const uint32_t* vr = v + (r >> 1) * 2;
+      int32_t a;
+      if (r & 1) {
+        a = __smlad(vr[2], w[1], __smlatb(vr[0], w[0], k->b2));
+        a = __smlad(vr[S2 + 2], w[3], __smlatb(vr[S2], w[2], a));
+        a = __smlad(vr[2 * S2 + 2], w[5], __smlatb(vr[2 * S2], w[4], a));
+      } else {
+        a = __smlabt(vr[2], w[1], __smlad(vr[0], w[0], k->b2));
+        a = __smlabt(vr[S2 + 2], w[3], __smlad(vr[S2], w[2], a));
+        a = __smlabt(vr[2 * S2 + 2], w[5], __smlad(vr[2 * S2], w[4], a));
+      }
+      EC_DW3_PUT(a, yp);
+    }
   }
 }
 
