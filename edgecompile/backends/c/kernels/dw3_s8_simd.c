@@ -79,6 +79,19 @@ typedef struct {
 /* one output from its sum: requantization (p: m, q: hz, d0: e), SSAT; the store is the caller's */
 #define EC_DW3_OUT(a) EC_DW3_REQ(a) "asr %[" a "], %[" a "], %[d0]\n\t" "ssat %[" a "], #8, %[" a "]\n\t"
 
+/* one output row's sum: per column of the window, op1 on its pair-row (r / 2) and P, op2 on the next and Q */
+#define EC_DW3_ROW1(op1, op2, o, wo)                                   \
+  "ldr %[p], [%[k], #" #wo "]\n\t"                                     \
+  "ldr %[q], [%[k], #" #wo "+4]\n\t"                                   \
+  "ldr %[d0], [%[v], #" o "]\n\t"                                      \
+  "ldr %[d1], [%[v], #" o "+8]\n\t"                                    \
+  op1 " %[a], %[d0], %[p], %[a]\n\t" op2 " %[a], %[d1], %[q], %[a]\n\t"
+#define EC_DW3_ROW(op1, op2)                                                                  \
+  "ldr %[a], [%[k], #24]\n\t" EC_DW3_ROW1(op1, op2, "0", 0) EC_DW3_ROW1(op1, op2, "%c[c1]", 8) \
+      EC_DW3_ROW1(op1, op2, "%c[c2]", 16)
+#define EC_DW3_ROW_OUT [a] "=&r"(a), [p] "=&r"(p), [q] "=&r"(q), [d0] "=&r"(d0), [d1] "=&r"(d1)
+#define EC_DW3_ROW_IN [v] "r"(vr), [k] "r"(k), [c1] "i"(8 * EC_DW3_S), [c2] "i"(16 * EC_DW3_S)
+
 /* outputs n rows down from yp (one channel, stride k->rw) from the buffer column at v */
 static void ec_dw3_lane(const uint32_t* v, int8_t* yp, const ec_dw3_k* k, int n) {
 #ifdef EC_DW3_SSAT
@@ -141,20 +154,15 @@ static void ec_dw3_lane(const uint32_t* v, int8_t* yp, const ec_dw3_k* k, int n)
   }
 #endif
   {
-    const int S2 = 2 * EC_DW3_S;
-    const uint32_t* const w = k->pq;
     int r;
     for (r = 0; r < n; ++r, yp += k->rw) { /* the last rows, one at a time: row r from pair-rows r / 2, r / 2 + 1 */
       const uint32_t* vr = v + (r >> 1) * 2;
       int32_t a;
+      uint32_t p, q, d0, d1;
       if (r & 1) {
-        a = __smlad(vr[2], w[1], __smlatb(vr[0], w[0], k->b2));
-        a = __smlad(vr[S2 + 2], w[3], __smlatb(vr[S2], w[2], a));
-        a = __smlad(vr[2 * S2 + 2], w[5], __smlatb(vr[2 * S2], w[4], a));
+        __asm(EC_DW3_ROW("smlatb", "smlad") : EC_DW3_ROW_OUT : EC_DW3_ROW_IN : "memory");
       } else {
-        a = __smlabt(vr[2], w[1], __smlad(vr[0], w[0], k->b2));
-        a = __smlabt(vr[S2 + 2], w[3], __smlad(vr[S2], w[2], a));
-        a = __smlabt(vr[2 * S2 + 2], w[5], __smlad(vr[2 * S2], w[4], a));
+        __asm(EC_DW3_ROW("smlad", "smlabt") : EC_DW3_ROW_OUT : EC_DW3_ROW_IN : "memory");
       }
       EC_DW3_PUT(a, yp);
     }
@@ -183,10 +191,11 @@ EC_API void ec_dw3_s8(const int8_t* x, int8_t* y, const ec_conv_geo* g, const in
       const int jin = pr0 < 0 ? (1 - pr0) / 2 : 0, jf = jin > j0 ? jin : j0;
       const int jm = g->ih - 2 - pr0 < 0 ? 0 : (g->ih - 2 - pr0) / 2 + 1, jl = jm < jn ? jm : jn;
       int j, l;
-      for (q = qa; q < qb; ++q) {
+      for (q = qa; q < qb && jl > jf; ++q) {
         const int8_t* pa = xc + (pr0 + 2 * jf) * xrow + (q - qa) * ch;
+        const int8_t* const pend = pa + (jl - jf) * 2 * xrow;
         uint32_t* vq = vb + (q * EC_DW3_S + jf) * 2;
-        for (j = jf; j < jl; ++j, pa += 2 * xrow, vq += 2) {
+        for (; pa != pend; pa += 2 * xrow, vq += 2) {
           uint16_t a, b; /* the pair's two channels in rows 2j + pr0 and the next */
           uint32_t ab;
           memcpy(&a, pa, 2);
@@ -251,6 +260,10 @@ EC_API void ec_dw3_s8(const int8_t* x, int8_t* y, const ec_conv_geo* g, const in
   }
 }
 #undef EC_DW3_KX
+#undef EC_DW3_ROW1
+#undef EC_DW3_ROW
+#undef EC_DW3_ROW_OUT
+#undef EC_DW3_ROW_IN
 #undef EC_DW3_REQ
 #undef EC_DW3_OUT
 #undef EC_DW3_MAC
