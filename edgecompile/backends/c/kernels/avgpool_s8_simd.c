@@ -1,6 +1,7 @@
 /* ec_avgpool_s8 (same arguments, same results) for C % 4 == 0 on the DSP extension: four channels a pass, each
- * tap one load and two SXTAB16 into int16 lanes (channels 0, 2 and 1, 3), the lanes moved into int32 sums every
- * 256 taps (256 * 128 fits int16's magnitude: no lane overflows). The division or requantization is ec_avgpool_s8's. */
+ * tap one load and two SXTAB16 into int16 lanes (channels 0, 2 and 1, 3), the lanes moved into int32 sums at the
+ * end, or after every window row when the window holds more than 256 taps (a row holds at most 256: ops/pool.py;
+ * 256 * 128 fits int16's magnitude, so no lane overflows). The division or requantization is ec_avgpool_s8's. */
 #ifndef EC_AMALGAMATED
 #include "ec.h"
 #include "pool_geo.h"
@@ -23,20 +24,19 @@ EC_API void ec_avgpool_s8_simd(const int8_t* x, int8_t* y, const ec_pool_geo* g,
       for (ch = 0; ch < c; ch += 4) {
         int32_t acc[4] = {0, 0, 0, 0};
         uint32_t e = 0, o = 0; /* int16 lanes: channels ch, ch + 2 and ch + 1, ch + 3 */
-        int taps = 0, ky;
+        int ky;
         for (ky = ky0; ky < ky1; ++ky) {
           const int8_t* xp = x + ((int32_t)(iy0 + ky) * g->iw + ix0 + kx0) * c + ch;
-          int kx;
-          for (kx = nx; kx > 0; --kx, xp += c) {
+          const int8_t* const xe = xp + nx * c;
+          for (; xp != xe; xp += c) {
             uint32_t v;
             memcpy(&v, xp, 4); /* one unaligned LDR */
             e = __sxtab16(e, v);
             o = ec_sxtab16_ror8(o, v);
-            if (++taps == 256) {
-              acc[0] += (int16_t)e, acc[2] += (int32_t)e >> 16, acc[1] += (int16_t)o, acc[3] += (int32_t)o >> 16;
-              e = o = 0;
-              taps = 0;
-            }
+          }
+          if (cnt > 256) { /* a row at a time into the int32 sums (ops/pool.py: rows of at most 256 taps) */
+            acc[0] += (int16_t)e, acc[2] += (int32_t)e >> 16, acc[1] += (int16_t)o, acc[3] += (int32_t)o >> 16;
+            e = o = 0;
           }
         }
         acc[0] += (int16_t)e, acc[2] += (int32_t)e >> 16, acc[1] += (int16_t)o, acc[3] += (int32_t)o >> 16;

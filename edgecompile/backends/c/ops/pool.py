@@ -27,7 +27,7 @@ def emit(e, op, i) -> str:
                          f"{e.const(f'ps{i}', shift)}, {g['count_pad']}, {a['act'][0]}, {a['act'][1]});", n)
     m, s = a["req"] or (0, 0)
     args = f"({x}, {y}, &{geo}, {a['in_zp']}, {a['out_zp']}, {m}, {s}, {a['act'][0]}, {a['act'][1]});"
-    if kind == "avg" and e.options.get("simd") and g["c"] % 4 == 0:  # its DSP form: four channels a tap
+    if kind == "avg" and e.options.get("simd") and g["c"] % 4 == 0 and g["kw"] <= 256:  # DSP: four channels a tap
         fast, plain = e.use("avgpool_s8_simd"), e.use("avgpool_s8", "", f"!({SIMD})")
         return e.batched(f"\n#if {SIMD}\n  {fast}{args}\n#else\n  {plain}{args}\n#endif", n)
     return e.batched(f"{e.use(f'{kind}pool_s8')}{args}", n)
