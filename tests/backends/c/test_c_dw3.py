@@ -104,6 +104,21 @@ def test_drawn_depthwise_geometries_on_cortex_m4(tools, tmp_path_factory):  # no
     prop()
 
 
+def test_two_dw3_variants_in_one_model_exact(tools, tmp_path):  # noqa: F811
+    """Two depthwise layers in two clamp variants: the kernel file pasted twice compiles (-std=c99 -pedantic)."""
+    from onnx import helper
+
+    model, x = _dw(4, 9, 5, [1, 1, 1, 1], None, seed=9, lead=False)
+    inits = {t.name: __import__("onnx").numpy_helper.to_array(t) for t in model.graph.initializer}
+    inits.update(w9=inits["w"][::-1].copy(), b9=inits["b"])
+    nodes = list(model.graph.node) + [
+        helper.make_node("Conv", ["y", "w9", "b9"], ["y2"], name="dw1", kernel_shape=[3, 3], pads=[1, 1, 1, 1], group=4),
+        helper.make_node("Relu", ["y2"], ["z"], name="act1")]
+    model = op_models.model(nodes, {"x": x.shape}, ["z"], inits)
+    kernels = _m4_equals_host(_fused(qdq_wrap(model, [{"x": x}]), "y2"), x, tmp_path, {"overlap": False})
+    assert "dw3_s8_simd" in kernels and "dw3_s8_simd_r" in kernels, kernels
+
+
 def test_dw3_and_avgpool_alone_exact(tools, tmp_path):  # noqa: F811
     """A model whose only DSP kernels are dw3_s8_simd and avgpool_s8_simd builds (none of the helpers they do not
     call is pasted: -Werror=unused-function) and gives the host's bytes."""

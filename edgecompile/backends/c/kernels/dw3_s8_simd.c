@@ -13,7 +13,8 @@
  *   out[2j]     += SMLAD(V[j], P) + V[j+1].lo * Q.hi
  *   out[2j + 1] += V[j].hi * P.lo + SMLAD(V[j+1], Q)
  * so each input word feeds up to 8 products. Output rows are computed four at a time (pair-rows j .. j + 2)
- * down each column, weights and requantization constants of the channel held across the column.
+ * down each column (assembly: the registers named, where gcc spilled the accumulators), the channel's taps and
+ * requantization constants read from one struct (ec_dw3_k).
  * The pair-rows of a band of rows are widened before any output of the band is written and each pass writes
  * only its own two channels, so y may be x (an in-place depthwise conv: output row oy over input row oy); the
  * band's last pair-row, the next band's first, is carried over, not read again (its rows may be overwritten).
@@ -29,15 +30,18 @@
 #ifndef EC_DW3_CLAMP /* the variant's clamp: one SSAT when the layer clamps to the whole int8 range */
 #define EC_DW3_CLAMP(r) ((r) < k->amin ? k->amin : ((r) > k->amax ? k->amax : (r)))
 #endif
-#ifndef EC_DW3_SIGN /* s: 0 when the clamp's floor is >= the zero point (a Relu): s changes only outputs below it */
+#ifndef EC_DW3_SIGN /* s: 0 when the clamp's floor is >= zp (a Relu; "r" variants): s only moves outputs <= zp */
 #define EC_DW3_SIGN(acc) ((acc) >> 31)
 #endif
 
+#ifndef EC_DW3_K_ /* (once: a model pastes this file once per variant) */
+#define EC_DW3_K_
 /* one channel's constants: its taps as int16 pairs P0, Q0, P1, Q1, P2, Q2 (doubled), 2 bias, requantization */
 typedef struct {
   uint32_t pq[6];
   int32_t b2, m, hz, e, rw, amin, amax;
 } ec_dw3_k;
+#endif
 
 /* 2 acc -> the output byte at p */
 #define EC_DW3_PUT(acc, p)                                                                              \
