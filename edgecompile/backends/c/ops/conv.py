@@ -27,7 +27,8 @@ def emit(e, op, i) -> str:
             call = (f"{plain}({win}, {yrow}, &sub{i}, {', '.join(consts)}, {a['in_off']}, {a['out_zp']}, "
                     f"{a['act'][0]}, {a['act'][1]});")
             loop = _rows(e, op, i, x, geo, call, f"!({SIMD})")
-            return e.batched(f"\n#if {SIMD}\n  {conv_simd.dw3_call(e, op, i, x, y, geo, consts)}\n#else\n{loop}\n#endif", n)
+            fast = conv_simd.dw3_call(e, op, i, x, y, geo, consts, f"arena + {e.plan.scratch[i]}")
+            return e.batched(f"\n#if {SIMD}\n  {fast}\n#else\n{loop}\n#endif", n)
         return e.batched(_rows(e, op, i, x, geo, _int8(e, op, i, win, yrow, f"sub{i}", res)), n)
     return e.batched(_int8(e, op, i, x, y, geo, res), n)
 

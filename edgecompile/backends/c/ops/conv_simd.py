@@ -117,16 +117,19 @@ def plain_consts(e, i: int, a) -> tuple[str, str, str, str]:
     return tuple(e.const(f"{k}{i}", a[v]) for k, v in (("w", "w"), ("b", "b"), ("m", "mult"), ("s", "shift")))
 
 
-def dw3_call(e, op, i, x: str, y: str, geo: str, consts: tuple) -> str:
-    """The whole layer's call of dw3_s8_simd (the caller checked dw3()), its buffer on the stack."""
+def dw3_call(e, op, i, x: str, y: str, geo: str, consts: tuple, scratch: str | None = None) -> str:
+    """The whole layer's call of dw3_s8_simd (the caller checked dw3()), its buffer on the stack or at `scratch`
+    (the arena's window of inplace_rows, which this kernel does not need, when it holds the buffer)."""
     a = op.attrs
     variant = requant_variant(a["geo"], a)
     if a["act"][0] >= a["out_zp"]:  # a Relu: outputs at or below the zero point all clamp to the floor
         variant = (variant or "_") + "r"
     fn = e.use("dw3_s8_simd", variant)
     words = 2 * (a["geo"]["ow"] + 2) * DW3_PAIRS
-    return (f"{{\n  uint32_t vb[{words}];\n  {fn}({x}, {y}, &{geo}, {', '.join(consts)}, {a['in_off']}, {a['out_zp']}, "
-            f"{a['act'][0]}, {a['act'][1]}, vb);\n  }}")
+    call = f"{fn}({x}, {y}, &{geo}, {', '.join(consts)}, {a['in_off']}, {a['out_zp']}, {a['act'][0]}, {a['act'][1]}, "
+    if scratch is not None and 4 * words <= op.scratch:
+        return f"{call}(uint32_t*)({scratch}));"
+    return f"{{\n  uint32_t vb[{words}];\n  {call}vb);\n  }}"
 
 
 def requant_variant(g, a) -> str:
