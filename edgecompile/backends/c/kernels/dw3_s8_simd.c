@@ -8,7 +8,7 @@
 /* Depthwise 3x3, stride 1, no dilation, channel multiplier 1, C even, per-channel shifts in [-22, -1],
  * multipliers >= 0 and |accumulator| < 2^30 (ops/conv_simd.py checks). Two channels a pass, one SMLAD per two
  * taps: a channel's input is widened (input offset added) into int16 pairs of vertically adjacent pixels,
- * V[j][q] = (x[2j - pt][q - pl], x[2j + 1 - pt][q - pl]) (0 outside the input), in `vb` on the caller's stack.
+ * V[j][q] = (x[2j - pt][q - pl], x[2j + 1 - pt][q - pl]) (0 outside the input), in the caller's `vb`.
  * With a column's taps packed as P = (w0, w1) and Q = (w1, w2), output rows 2j and 2j + 1 are
  *   out[2j]     += SMLAD(V[j], P) + V[j+1].lo * Q.hi
  *   out[2j + 1] += V[j].hi * P.lo + SMLAD(V[j+1], Q)

@@ -21,14 +21,14 @@ def emit(e, op, i) -> str:
         win, yrow = f"(int8_t*)(arena + {e.plan.scratch[i]})", f"{y} + oy * {g['ow'] * g['oc']}"
         fast = (e.options.get("simd") and conv_simd.dw3(g, a, e.options.get("mcpu") in conv_simd.HELIUM)
                 and conv_simd.dw3_buffers_ok(e, op))
-        if fast:  # its SIMD kernel runs the whole layer in place by itself; the plain build keeps the window
+        if fast:  # its SIMD kernel runs the whole layer in place by itself (its buffer in the window's scratch)
             consts = conv_simd.plain_consts(e, i, a)
             plain = e.use("conv_s8", "", f"!({SIMD})")
             call = (f"{plain}({win}, {yrow}, &sub{i}, {', '.join(consts)}, {a['in_off']}, {a['out_zp']}, "
                     f"{a['act'][0]}, {a['act'][1]});")
             loop = _rows(e, op, i, x, geo, call, f"!({SIMD})")
-            fast = conv_simd.dw3_call(e, op, i, x, y, geo, consts, f"arena + {e.plan.scratch[i]}")
-            return e.batched(f"\n#if {SIMD}\n  {fast}\n#else\n{loop}\n#endif", n)
+            whole = conv_simd.dw3_call(e, op, i, x, y, geo, consts, f"arena + {e.plan.scratch[i]}")
+            return e.batched(f"\n#if {SIMD}\n  {whole}\n#else\n{loop}\n#endif", n)
         return e.batched(_rows(e, op, i, x, geo, _int8(e, op, i, win, yrow, f"sub{i}", res)), n)
     return e.batched(_int8(e, op, i, x, y, geo, res), n)
 

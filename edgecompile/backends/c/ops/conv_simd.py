@@ -9,8 +9,8 @@ the arithmetic the emulator runs. Kernels, by geometry (no dilation):
                   Helium: the 2x2 block widens each weight word once for
                   two pixels, where conv_s8_simd4 widens it for one (0.43 -> 0.6 MAC/cycle on ResNet-8)
   dw3_s8_simd     depthwise 3x3, stride 1, channel multiplier 1, C even, a fast requantization (see
-                  requant_variant) with multipliers >= 0, rows narrow enough for its stack buffer (DW3_MAX_WORDS):
-                  whole layer, also in place (inplace_rows: it needs no window)
+                  requant_variant) with multipliers >= 0, rows narrow enough for its buffer (DW3_MAX_WORDS):
+                  whole layer, also in place (inplace_rows: its buffer takes the window's scratch)
   dwconv_s8_simd  depthwise, channel multiplier 1, C % 4 == 0
   conv_s8_simd4   dense, Cin % 4 == 0 (weights interleaved per block of 4 output channels)
   conv_s8_simd    any other dense conv (a scalar tail for runs that are not a multiple of 4)
@@ -26,7 +26,7 @@ from edgecompile.backends.c.kernel_table import GATHER_MAX, IM2ROW_MAX, REQ, SIM
 HELIUM = ("cortex-m55", "cortex-m85")
 FOLDED_MAX = 2**31 - 2**24  # |folded bias| below this: the GEMM's int32 sums cannot overflow
 DW3_PAIRS = 15  # kernels/dw3_s8_simd.c's EC_DW3_S: its buffer holds 2 * (ow + 2) * DW3_PAIRS words
-DW3_MAX_WORDS = 256  # 1 KB of stack at most (ow <= 6)
+DW3_MAX_WORDS = 256  # 1 KB at most (ow <= 6; wider rows would need bands of columns too)
 
 
 def pack2(w: np.ndarray) -> np.ndarray:
