@@ -59,7 +59,8 @@ REQ = {"": Variant({"EC_REQ": "ec_reqs", "EC_REQV": "ec_req4e"}, ("reqs",)),
 
 # the depthwise 3x3 kernel requantizes inline (kernels/dw3_s8_simd.c): its variants differ in the clamp (SSAT for the
 # whole int8 range) and, "r", in dropping the rounding's sign term where the clamp's floor is >= the zero point
-_SSAT, _NO_SIGN = {"EC_DW3_CLAMP(r)": "__ssat((r), 8)", "EC_DW3_SSAT": "1"}, {"EC_DW3_SIGN(acc)": "0", "EC_DW3_RELU": "1"}
+_SSAT = {"EC_DW3_CLAMP(r)": "__ssat((r), 8)", "EC_DW3_SSAT": "1"}
+_NO_SIGN = {"EC_DW3_SIGN(acc)": "0", "EC_DW3_RELU": "1"}
 DW3 = {"": Variant(_SSAT), "_r": Variant({**_SSAT, **_NO_SIGN}), "_c": Variant({}), "_cr": Variant(_NO_SIGN)}
 
 BINARY = {"+": ("add", "((a) + (b))"), "-": ("sub", "((a) - (b))"), "*": ("mul", "((a) * (b))"),

@@ -112,7 +112,8 @@ def test_two_dw3_variants_in_one_model_exact(tools, tmp_path):  # noqa: F811
     inits = {t.name: __import__("onnx").numpy_helper.to_array(t) for t in model.graph.initializer}
     inits.update(w9=inits["w"][::-1].copy(), b9=inits["b"])
     nodes = list(model.graph.node) + [
-        helper.make_node("Conv", ["y", "w9", "b9"], ["y2"], name="dw1", kernel_shape=[3, 3], pads=[1, 1, 1, 1], group=4),
+        helper.make_node("Conv", ["y", "w9", "b9"], ["y2"], name="dw1", kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+                         group=4),
         helper.make_node("Relu", ["y2"], ["z"], name="act1")]
     model = op_models.model(nodes, {"x": x.shape}, ["z"], inits)
     kernels = _m4_equals_host(_fused(qdq_wrap(model, [{"x": x}]), "y2"), x, tmp_path, {"overlap": False})
