@@ -53,7 +53,7 @@ def test_simd_kernels_bit_exact_with_tflite_on_cortex_m4(name, seeds, tmp_path):
     spec_.loader.exec_module(mod)  # its TFLite reference-kernel runner
     art = _build(name, "cortex-m4", tmp_path)
     kernels = art.manifest["backend_details"]["kernels"]
-    # gathered windows and the 2x2-block GEMM: Cin not a multiple of 4 (KWS: 1, ResNet-8: 3), and ResNet-8's
+    # gathered windows and the block GEMM: Cin not a multiple of 4 (KWS: 1, ResNet-8: 3), and ResNet-8's
     # 3x3 and strided 1x1 convs (one with its residual Add fused); KWS's other convs are 1x1, stride 1: the GEMM
     assert "conv_s8_im2row" in kernels
     if name.startswith("pretrained"):

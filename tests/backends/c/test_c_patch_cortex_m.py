@@ -76,7 +76,7 @@ def test_mobilenet_like_patched_same_bytes_on_cortex_m(target, patch, tmp_path):
 
 def test_layer_with_two_kernels_across_bands_on_cortex_m4(tmp_path):
     """A tensor read by a 1x1 and a 3x3 conv: the 1x1's input window is taller than its output in some bands
-    (the 2x2-block GEMM there) and not in others (a plain pointwise kernel), so one layer runs on two SMLAD
+    (the block GEMM there) and not in others (a plain pointwise kernel), so one layer runs on two SMLAD
     kernels whose weights are packed differently; the bytes stay the plain build's."""
     from onnx import helper
 

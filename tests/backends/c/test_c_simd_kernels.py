@@ -102,7 +102,7 @@ def test_drawn_int8_convs_on_cortex_m4(tools, tmp_path_factory):
 @st.composite
 def _simd_conv(draw, depthwise: bool):
     """One int8 Conv the DSP kernels take: Cin % 4 == 0, dilation 1, any kernel 1..4, stride 1..3, pads, odd
-    sizes and pixel counts; dense (the 2x2-block GEMM over gathered windows) or depthwise (multiplier 1)."""
+    sizes and pixel counts; dense (the block GEMM over gathered windows) or depthwise (multiplier 1)."""
     from onnx import helper
 
     c = draw(st.sampled_from([4, 8, 12]))
@@ -128,8 +128,8 @@ def _simd_conv(draw, depthwise: bool):
 
 @pytest.mark.parametrize("depthwise", [False, True], ids=["gemm", "depthwise"])
 def test_drawn_simd_geometries_on_cortex_m4(depthwise, tools, tmp_path_factory):
-    """The 2x2-block GEMM (conv_s8_im2row: gathered windows, k % 16 groups before the 16-byte loop, an odd
-    last pixel; pw_s8_simd), conv_s8_simd4 (odd Cout) and the depthwise kernel (3- and 2-tap rows unrolled,
+    """The block GEMM (conv_s8_im2row: gathered windows, the loop entered at any quarter, a last block short
+    of pixels; pw_s8_simd), conv_s8_simd4 (odd Cout) and the depthwise kernel (3- and 2-tap rows unrolled,
     other widths looped) give the host's bytes."""
     @PROFILE
     @given(drawn=_simd_conv(depthwise))

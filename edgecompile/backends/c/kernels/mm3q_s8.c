@@ -6,9 +6,9 @@
 #if defined(__ARM_FEATURE_SIMD32) && __ARM_FEATURE_SIMD32
 /* A 3x2 block (three pixels by two output channels; output-channel pairs packed as ec_mm2_s8's, bias folded) over
  * inputs widened beforehand: per four K-bytes six words, u even, u odd, v even, v odd, w even, w odd
- * (ec_im2row3_q15, ec_q15_row with step 6). Each weight word is widened once for three pixels, where the 2x2 block widens it for
- * two: per four K-bytes 27 cycles for 24 MACs on the Cortex-M4 (2x2: 19 for 16), and the bias, requantization
- * constants and loop set-up are shared by three pixels. */
+ * (ec_im2row3_q15, ec_q15_row with step 6). Each weight word is widened once for three pixels, where a 2x2 block
+ * widens it for two: per four K-bytes 27 cycles for 24 MACs on the Cortex-M4 (2x2: 19 for 16), and the bias,
+ * requantization constants and loop set-up are shared by three pixels. */
 /* Per four K-bytes, scheduled by hand: both weight words and u's pair loaded in a row, four SXTB16, u's four
  * SMLAD, then v's pair and w's pair each loaded in a row before their four SMLAD. Fourteen registers: the six
  * accumulators, two pointers, six temporaries; the loop's end is read from memory at the bottom of a pass.
