@@ -4,6 +4,7 @@ Options (profile [options] or build(options=...)):
   io_layout = "nhwc" | "nchw"  what callers pass for 4-D inputs; nchw adds a transpose inside
   tflite_io = "int8" | "float"   int8 only: integer or float input/output tensors (default int8)
   threads   = N                  interpreter threads for load() (default: the runtime's choice)
+  xnnpack_rewrites = true|false  int8: bit-exact graph rewrites XNNPACK runs faster (default true)
 """
 from __future__ import annotations
 
@@ -84,6 +85,8 @@ class TFLiteBackend(Backend):
         Option("gpu_delegate", str, None, "GPU delegate the fp16 artifact is meant for (recorded in the manifest)",
                choices=("opencl", "metal")),
         Option("threads", int, None, "interpreter threads (default: LiteRT's)", minimum=1),
+        Option("xnnpack_rewrites", bool, True, "int8: bit-exact graph rewrites that XNNPACK runs faster "
+               "(kept only when outputs are identical)"),
     )
     # int8 comes from the TFLite converter's own calibration, not the shared range table
 
@@ -136,6 +139,11 @@ class TFLiteBackend(Backend):
         else:
             _convert(ctx, keep, variant)
         path = ctx.out_dir / MODEL_FILE
+        rewrites = []
+        if ctx.precision == "int8" and ctx.options.get("xnnpack_rewrites", True):
+            from edgecompile.backends.tflite.rewrite.pipeline import rewrite
+
+            rewrites = rewrite(path)
         ops = read_ops(path)
         custom = sorted({op.name for op in ops if op.custom})
         if custom:
@@ -144,12 +152,14 @@ class TFLiteBackend(Backend):
         sample = (ctx.calib or seeded_inputs(ctx.model, 1))[0]
         inputs, outputs, names = tflite_io(path, ctx.model, keep, sample)
         extra = {
-            "converter": ("none: the source .tflite as-is (its own kernels and scales)" if original is not None
-                          else f"onnx2tf ({convert.VARIANTS[variant]} variant)"),
+            "converter": (f"none: the source .tflite{' as-is' if not rewrites else ''} (its own kernels and scales)"
+                          if original is not None else f"onnx2tf ({convert.VARIANTS[variant]} variant)"),
             "io_layout": io_layout,
             "tensor_names": names,
             "tflite_ops": dict(sorted(Counter(op.name for op in ops).items())),
         }
+        if rewrites:  # bit-exact against the flatbuffer before them (rewrite/pipeline.py)
+            extra["xnnpack_rewrites"] = rewrites
         if ctx.precision == "int8" and original is not None:
             extra["tflite_io"] = io_type
             extra["quantization"] = {"scheme": "the source model's own (already quantized)"}
