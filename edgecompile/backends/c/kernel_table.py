@@ -57,6 +57,12 @@ REQ = {"": Variant({"EC_REQ": "ec_reqs", "EC_REQV": "ec_req4e"}, ("reqs",)),
        "_c": Variant({"EC_REQ": "ec_reqf", "EC_REQV": "ec_req4e"}, ("reqf",)),
        "_any": Variant({"EC_REQ": "ec_req", "EC_REQV": "ec_req4"}, ("req",))}
 
+# the depthwise 3x3 kernel requantizes inline (kernels/dw3_s8_simd.c): its variants differ in the clamp (SSAT for the
+# whole int8 range) and, "r", in dropping the rounding's sign term where the clamp's floor is >= the zero point
+_SSAT = {"EC_DW3_CLAMP(r)": "__ssat((r), 8)", "EC_DW3_SSAT": "1"}
+_NO_SIGN = {"EC_DW3_SIGN(acc)": "0", "EC_DW3_RELU": "1"}
+DW3 = {"": Variant(_SSAT), "_r": Variant({**_SSAT, **_NO_SIGN}), "_c": Variant({}), "_cr": Variant(_NO_SIGN)}
+
 BINARY = {"+": ("add", "((a) + (b))"), "-": ("sub", "((a) - (b))"), "*": ("mul", "((a) * (b))"),
           "/": ("div", "((a) / (b))"), "max": ("max", "((a) > (b) ? (a) : (b))"), "min": ("min", "((a) < (b) ? (a) : (b))")}
 
@@ -117,6 +123,8 @@ TABLE: dict[str, Kernel] = {
                            variants=REQ),
     "dwconv_s8_simd": Kernel("dwconv_s8_simd.c", ("ec_dwconv_s8_simd",), ("conv_geo", "simd", "sxtab16"), guard=SIMD,
                              variants=REQ, mve="dwconv_s8_mve.c", mve_needs=("mve_h", "req4", "req4e", "conv_geo")),
+    "dw3_s8_simd": Kernel("dw3_s8_simd.c", ("ec_dw3_lane", "ec_dw3_s8"), ("conv_geo", "simd_h", "sxtab16"), guard=DSP,
+                          variants=DW3),
     "conv_s8_simd4": Kernel("conv_s8_simd4.c", ("ec_conv_s8_simd4",), ("conv_geo", "simd", "sxtab16"), guard=SIMD,
                             variants=REQ, mve="conv_s8_simd4_mve.c", mve_needs=("mve_h", "req4", "req4e", "conv_geo")),
     # the 2x2-block GEMM: its Helium form over int8 rows; off Helium over rows widened once to int16 (q15_row)
@@ -150,6 +158,8 @@ TABLE: dict[str, Kernel] = {
     # pooling, softmax, data movement
     "pool_geo": Kernel("pool_geo.h", ("ec_pool_geo",)),
     "avgpool_s8": Kernel("avgpool_s8.c", ("ec_avgpool_s8",), ("pool_geo", "mbqm", "sat8")),
+    "avgpool_s8_simd": Kernel("avgpool_s8_simd.c", ("ec_avgpool_s8_simd",), ("pool_geo", "mbqm", "sat8", "simd_h",
+                                                                             "sxtab16"), guard=SIMD),
     "avgpool_s8_req": Kernel("avgpool_s8_req.c", ("ec_avgpool_s8_req",), ("pool_geo", "mbqm", "sat8")),
     "maxpool_s8": Kernel("maxpool_s8.c", ("ec_maxpool_s8",), ("pool_geo", "mbqm", "sat8")),
     "avgpool_f32": Kernel("avgpool_f32.c", ("ec_avgpool_f32",), ("pool_geo",)),

@@ -2,7 +2,7 @@
 
 int8 builds for a CPU with the DSP extension take conv_simd's kernels where the geometry allows.
 """
-from edgecompile.backends.c.kernel_table import Variant, residual
+from edgecompile.backends.c.kernel_table import SIMD, Variant, residual
 from edgecompile.backends.c.ops import conv_simd
 
 GEO = ("ih", "iw", "ic", "oh", "ow", "oc", "kh", "kw", "sh", "sw", "dh", "dw", "pt", "pl", "groups")
@@ -18,11 +18,26 @@ def emit(e, op, i) -> str:
         return e.batched(f"{fn}({x}, {y}, &{geo}, {e.const(f'w{i}', a['w'])}, {e.const(f'b{i}', a['b'])});", n)
     res = _residual(e, op, i)
     if a.get("rows"):  # inplace_rows: one output row at a time over a window of input rows
-        window, sub = e.use("rows_window"), f"sub{i}"
-        call = _int8(e, op, i, f"(int8_t*)(arena + {e.plan.scratch[i]})", f"{y} + oy * {g['ow'] * g['oc']}", sub, res)
-        return (f"{{\n  int oy;\n  ec_conv_geo {sub};\n  for (oy = 0; oy < {g['oh']}; ++oy) {{\n"
-                f"  {window}({x}, (int8_t*)(arena + {e.plan.scratch[i]}), &{geo}, oy, &{sub});\n  {call}\n  }}\n  }}")
+        win, yrow = f"(int8_t*)(arena + {e.plan.scratch[i]})", f"{y} + oy * {g['ow'] * g['oc']}"
+        fast = (e.options.get("simd") and conv_simd.dw3(g, a, e.options.get("mcpu") in conv_simd.HELIUM)
+                and conv_simd.dw3_buffers_ok(e, op))
+        if fast:  # its SIMD kernel runs the whole layer in place by itself (its buffer in the window's scratch)
+            consts = conv_simd.plain_consts(e, i, a)
+            plain = e.use("conv_s8", "", f"!({SIMD})")
+            call = (f"{plain}({win}, {yrow}, &sub{i}, {', '.join(consts)}, {a['in_off']}, {a['out_zp']}, "
+                    f"{a['act'][0]}, {a['act'][1]});")
+            loop = _rows(e, op, i, x, geo, call, f"!({SIMD})")
+            whole = conv_simd.dw3_call(e, op, i, x, y, geo, consts, f"arena + {e.plan.scratch[i]}")
+            return e.batched(f"\n#if {SIMD}\n  {whole}\n#else\n{loop}\n#endif", n)
+        return e.batched(_rows(e, op, i, x, geo, _int8(e, op, i, win, yrow, f"sub{i}", res)), n)
     return e.batched(_int8(e, op, i, x, y, geo, res), n)
+
+
+def _rows(e, op, i, x: str, geo: str, call: str, guard: str | None = None) -> str:
+    """The loop over output rows: each row's window of input rows, then `call` (the row's conv)."""
+    window, win = e.use("rows_window", "", guard), f"(int8_t*)(arena + {e.plan.scratch[i]})"
+    return (f"{{\n  int oy;\n  ec_conv_geo sub{i};\n  for (oy = 0; oy < {op.attrs['geo']['oh']}; ++oy) {{\n"
+            f"  {window}({x}, {win}, &{geo}, oy, &sub{i});\n  {call}\n  }}\n  }}")
 
 
 def _int8(e, op, i, x: str, y: str, geo: str, res) -> str:

@@ -8,6 +8,9 @@ the arithmetic the emulator runs. Kernels, by geometry (no dilation):
                   also dense Cin % 4 == 0 convs (not the 1x1 above) with windows <= GATHER_MAX bytes, off
                   Helium: the 2x2 block widens each weight word once for
                   two pixels, where conv_s8_simd4 widens it for one (0.43 -> 0.6 MAC/cycle on ResNet-8)
+  dw3_s8_simd     depthwise 3x3, stride 1, channel multiplier 1, C even, a fast requantization (see
+                  requant_variant) with multipliers >= 0, rows narrow enough for its buffer (DW3_MAX_WORDS):
+                  whole layer, also in place (inplace_rows: its buffer takes the window's scratch)
   dwconv_s8_simd  depthwise, channel multiplier 1, C % 4 == 0
   conv_s8_simd4   dense, Cin % 4 == 0 (weights interleaved per block of 4 output channels)
   conv_s8_simd    any other dense conv (a scalar tail for runs that are not a multiple of 4)
@@ -22,6 +25,8 @@ from edgecompile.backends.c.kernel_table import GATHER_MAX, IM2ROW_MAX, REQ, SIM
 
 HELIUM = ("cortex-m55", "cortex-m85")
 FOLDED_MAX = 2**31 - 2**24  # |folded bias| below this: the GEMM's int32 sums cannot overflow
+DW3_PAIRS = 15  # kernels/dw3_s8_simd.c's EC_DW3_S: its buffer holds 2 * (ow + 2) * DW3_PAIRS words
+DW3_MAX_WORDS = 256  # 1 KB at most (ow <= 6; wider rows would need bands of columns too)
 
 
 def pack2(w: np.ndarray) -> np.ndarray:
@@ -53,9 +58,10 @@ def _folded(a, rows: np.ndarray) -> np.ndarray | None:
     return bias if np.all(np.abs(bias) < FOLDED_MAX) else None
 
 
-def choose(g, a, helium: bool = False) -> tuple[str, np.ndarray, np.ndarray | None] | None:
+def choose(g, a, helium: bool = False, dw3_ok: bool = True) -> tuple[str, np.ndarray, np.ndarray | None] | None:
     """(kernel, its weights, its folded bias or None), or None: no DSP kernel for this conv. `helium`: the
-    target has MVE forms (conv_s8_simd4's, which then runs the dense Cin % 4 == 0 convs)."""
+    target has MVE forms (conv_s8_simd4's, which then runs the dense Cin % 4 == 0 convs). `dw3_ok`: the buffers
+    allow dw3_s8_simd (dw3_buffers_ok)."""
     if g["dh"] != 1 or g["dw"] != 1:
         return None
     dense = g["groups"] == 1
@@ -77,12 +83,53 @@ def choose(g, a, helium: bool = False) -> tuple[str, np.ndarray, np.ndarray | No
         if folded is not None:
             return "conv_s8_im2row", pack2(rows), folded
     if g["groups"] > 1:
+        if dw3_ok and dw3(g, a, helium):
+            return "dw3_s8_simd", a["w"], None
         if g["groups"] == g["ic"] == g["oc"] and g["ic"] % 4 == 0:  # OHWI (C, kh, kw, 1) -> HWC
             return "dwconv_s8_simd", np.ascontiguousarray(a["w"].reshape(g["oc"], g["kh"] * g["kw"]).T), None
         return None
     if g["ic"] % 4 == 0:
         return "conv_s8_simd4", pack4(a["w"]), None
     return "conv_s8_simd", a["w"], None
+
+
+def dw3(g, a, helium: bool = False) -> bool:
+    """Whether kernels/dw3_s8_simd.c runs this conv (a fused residual Add: not)."""
+    return (not helium and "res" not in a and g["groups"] == g["ic"] == g["oc"] and g["ic"] % 2 == 0
+            and g["kh"] == g["kw"] == 3 and g["sh"] == g["sw"] == g["dh"] == g["dw"] == 1 and g["pt"] <= 2
+            and g["pl"] <= 2 and 2 * (g["ow"] + 2) * DW3_PAIRS <= DW3_MAX_WORDS and requant_variant(g, a) != "_any"
+            and bool(np.all(a["mult"] >= 0)))
+
+
+def dw3_buffers_ok(e, op) -> bool:
+    """dw3_s8_simd runs channel pairs one after another over the whole layer: its output may be its input (in
+    place) or apart from it, not a shifted overlap (overlap.py's rule holds for kernels that go pixel by pixel)."""
+    if getattr(e, "main", None) is not None:  # a patch tile's views (ops/patch.py): keep the pixel-order kernels
+        return False
+    bx, by = (e.plan.buffers[e.plan.of[t]] for t in (op.inputs[0], op.outputs[0]))
+    if bx is by or bx.home != "arena" or by.home != "arena":
+        return True
+    return bx.offset + bx.nbytes <= by.offset or by.offset + by.nbytes <= bx.offset
+
+
+def plain_consts(e, i: int, a) -> tuple[str, str, str, str]:
+    """The plain kernel's weights, bias, multipliers and shifts (dw3_s8_simd reads the same arrays)."""
+    return tuple(e.const(f"{k}{i}", a[v]) for k, v in (("w", "w"), ("b", "b"), ("m", "mult"), ("s", "shift")))
+
+
+def dw3_call(e, op, i, x: str, y: str, geo: str, consts: tuple, scratch: str | None = None) -> str:
+    """The whole layer's call of dw3_s8_simd (the caller checked dw3()), its buffer on the stack or at `scratch`
+    (the arena's window of inplace_rows, which this kernel does not need, when it holds the buffer)."""
+    a = op.attrs
+    variant = requant_variant(a["geo"], a)
+    if a["act"][0] >= a["out_zp"]:  # a Relu: outputs at or below the zero point all clamp to the floor
+        variant = (variant or "_") + "r"
+    fn = e.use("dw3_s8_simd", variant)
+    words = 2 * (a["geo"]["ow"] + 2) * DW3_PAIRS
+    call = f"{fn}({x}, {y}, &{geo}, {', '.join(consts)}, {a['in_off']}, {a['out_zp']}, {a['act'][0]}, {a['act'][1]}, "
+    if scratch is not None and 4 * words <= op.scratch:
+        return f"{call}(uint32_t*)({scratch}));"
+    return f"{{\n  uint32_t vb[{words}];\n  {call}vb);\n  }}"
 
 
 def requant_variant(g, a) -> str:
@@ -98,11 +145,16 @@ def requant_variant(g, a) -> str:
 def emit(e, op, i, x: str, y: str, geo: str, res) -> str | None:
     """res: (base variant, its suffix) -> (suffix, own variant), see conv._residual."""
     g, a = op.attrs["geo"], op.attrs
-    chosen = choose(g, a, helium=e.options.get("mcpu") in HELIUM)
+    chosen = choose(g, a, helium=e.options.get("mcpu") in HELIUM, dw3_ok=dw3_buffers_ok(e, op))
     if chosen is None:
         return None
     kernel, w_simd, folded = chosen
     variant = requant_variant(g, a)
+    if kernel == "dw3_s8_simd":
+        consts = plain_consts(e, i, a)
+        plain = e.use("conv_s8", "", f"!({SIMD})")
+        return (f"\n#if {SIMD}\n  {dw3_call(e, op, i, x, y, geo, consts)}\n#else\n  {plain}({x}, {y}, &{geo}, "
+                f"{', '.join(consts)}, {a['in_off']}, {a['out_zp']}, {a['act'][0]}, {a['act'][1]});\n#endif")
     suffix, own = res(REQ[variant], variant)
     plain_suffix, plain_own = res(Variant({}))
     fn = e.use(kernel, variant + suffix, own=own) if own else e.use(kernel, variant)

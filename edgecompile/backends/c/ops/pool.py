@@ -7,6 +7,8 @@ a divisor that varies (padding) or counts padding takes a multiplier per divisor
 
 import numpy as np
 
+from edgecompile.backends.c.kernel_table import SIMD
+
 GEO = ("ih", "iw", "c", "oh", "ow", "kh", "kw", "sh", "sw", "pt", "pl")
 
 
@@ -24,5 +26,8 @@ def emit(e, op, i) -> str:
         return e.batched(f"{fn}({x}, {y}, &{geo}, {a['in_zp']}, {a['out_zp']}, {e.const(f'pm{i}', mult)}, "
                          f"{e.const(f'ps{i}', shift)}, {g['count_pad']}, {a['act'][0]}, {a['act'][1]});", n)
     m, s = a["req"] or (0, 0)
-    fn = e.use(f"{kind}pool_s8")
-    return e.batched(f"{fn}({x}, {y}, &{geo}, {a['in_zp']}, {a['out_zp']}, {m}, {s}, {a['act'][0]}, {a['act'][1]});", n)
+    args = f"({x}, {y}, &{geo}, {a['in_zp']}, {a['out_zp']}, {m}, {s}, {a['act'][0]}, {a['act'][1]});"
+    if kind == "avg" and e.options.get("simd") and g["c"] % 4 == 0 and g["kw"] <= 256:  # DSP: four channels a tap
+        fast, plain = e.use("avgpool_s8_simd"), e.use("avgpool_s8", "", f"!({SIMD})")
+        return e.batched(f"\n#if {SIMD}\n  {fast}{args}\n#else\n  {plain}{args}\n#endif", n)
+    return e.batched(f"{e.use(f'{kind}pool_s8')}{args}", n)
