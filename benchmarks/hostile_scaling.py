@@ -70,10 +70,13 @@ def passes(sizes: list[int]) -> None:
 
 
 def _run(args: list[str], cwd: Path) -> tuple[int, float, float, str]:
-    """(exit code, wall s, CPU s of the process and its children, stdout) of `python -m edgecompile ARGS`."""
+    """(exit code, wall s, CPU s of the process and its children, stdout) of `python -m edgecompile ARGS`, with a
+    temp folder of its own: the C library cache starts empty, as on a first build of the model."""
+    tmp = Path(tempfile.mkdtemp(dir=cwd))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    p = subprocess.run([sys.executable, "-m", "edgecompile", *args], cwd=cwd, capture_output=True, text=True)
+    p = subprocess.run([sys.executable, "-m", "edgecompile", *args], cwd=cwd, capture_output=True, text=True,
+                       env={**os.environ, "TMPDIR": str(tmp)})
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

@@ -21,20 +21,24 @@ def run(model, ctx):
     from onnx import numpy_helper
 
     graph = model.graph
-    if any(n.op_type == "QuantizeLinear" for n in graph.node):
+    kinds = {n.op_type for n in graph.node}
+    if "QuantizeLinear" in kinds or "DequantizeLinear" not in kinds:
         return model, False, ""
     inits = {t.name: t for t in graph.initializer}
-    folded = 0
-    for node in list(graph.node):
+    folded, gone = 0, set()
+    for k, node in enumerate(graph.node):
         if node.op_type != "DequantizeLinear" or not all(i in inits for i in node.input if i):
             continue
         arrays = [numpy_helper.to_array(inits[i]) if i else None for i in node.input]
         x, scale, zp = (arrays + [None])[:3]
         axis = next((a.i for a in node.attribute if a.name == "axis"), 1)
         graph.initializer.append(numpy_helper.from_array(_dequantize(x, scale, zp, axis), node.output[0]))
-        graph.node.remove(node)
+        gone.add(k)  # by position: id() of a protobuf wrapper can be reused once the wrapper is freed
         folded += 1
-    if folded:
+    if folded:  # one rebuild: remove() per node would be quadratic
+        kept = [n for k, n in enumerate(graph.node) if k not in gone]
+        del graph.node[:]
+        graph.node.extend(kept)
         used = {i for n in graph.node for i in n.input} | {o.name for o in graph.output}
         keep = [t for t in graph.initializer if t.name in used]
         del graph.initializer[:]

@@ -32,12 +32,12 @@ class Step:
                                       for ln in code.split("\n"))
 
     def _sub(self, m) -> str:
-        s = m.group()
-        if m.group("flt"):
+        s, kind = m.group(), m.lastgroup  # lastgroup: the alternative that matched ("suffix" for an integer)
+        if kind == "flt":
             self.floats.append(s)
             return f"f[{len(self.floats) - 1}]"
         # an array size must stay a constant; a literal past int32 keeps its own type
-        if (m.group("int") and not m.group("suffix") and int(s) <= INT32_MAX
+        if (kind == "suffix" and not m.group("suffix") and int(s) <= INT32_MAX
                 and not m.string[max(m.start() - 8, 0):m.start()].rstrip().endswith("[")):
             self.ints.append(int(s))
             return f"p[{len(self.ints)}]"

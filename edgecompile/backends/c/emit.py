@@ -42,6 +42,7 @@ class Emitter:
     def __init__(self, g, plan, options: dict, prefix: str = "model"):
         self.g, self.plan, self.options, self.prefix = g, plan, options, prefix
         self.uses: dict[str, Use] = {}  # in pasting order: dependencies first
+        self.used: dict[tuple, str] = {}  # (key, variant, guard) already asked for -> its entry's C name
         self.own: dict[str, object] = {}  # pastings in a variant of their own (kernel_table.residual)
         self.decls: list[str] = []
         # table-driven form (dispatch.py): constants pooled in one array per C type and guard, as offsets
@@ -57,9 +58,13 @@ class Emitter:
         """Paste kernel `key` (in `variant`) into model.c; returns the C name of its entry function. A kernel
         asked for only under one preprocessor condition is compiled only then (so is what it needs). `own`: a
         Variant made for this one pasting, named `variant`."""
+        asked = (key, variant, guard)
+        if own is None and asked in self.used:  # asked again (a long graph: per op): nothing new to paste
+            return self.used[asked]
         k = TABLE[key]
         if own is not None:
             self.own[key + variant] = own
+            self.used.clear()  # a pasting of its own changes what key + variant means
         v = self.own.get(key + variant) or (k.variants[variant] if k.variants else None)
         # (a kernel guard that already implies the caller's, like kernel_table.DSP of SIMD, stays as written)
         narrower = k.guard is not None and guard is not None and k.guard.startswith(f"({guard}) && ")
@@ -78,7 +83,10 @@ class Emitter:
             self.use(dep, variant if v is None or v.follow is None else v.follow, guard)
         self.uses.setdefault(key + variant, Use(key, variant)).guards.add(guard)
         self.libm |= k.libm or bool(v and v.libm)
-        return self.symbol(k.symbols[-1], variant) if k.symbols else ""
+        name = self.symbol(k.symbols[-1], variant) if k.symbols else ""
+        if own is None:
+            self.used[asked] = name
+        return name
 
     def symbol(self, ec_name: str, suffix: str = "") -> str:
         return f"{self.prefix}_{ec_name[3:]}{suffix}"

@@ -24,14 +24,14 @@ VIEW_OPS = {"Reshape", "Flatten", "Squeeze", "Unsqueeze"}
 
 
 class Lowering:
-    def __init__(self, model):
+    def __init__(self, model, types: dict | None = None):
         from onnx import numpy_helper
 
         from edgecompile.analysis.shapes import tensor_types
 
         self.model = model
         self.g = Graph()
-        self.types = tensor_types(model)
+        self.types = tensor_types(model) if types is None else types
         self.values: dict[str, tuple] = {t.name: ("const", numpy_helper.to_array(t)) for t in model.graph.initializer}
         self.qdq = is_qdq(model)
         self.io_quant: dict[str, tuple[float, int]] = {}  # artifact I/O that callers see quantized
@@ -229,11 +229,10 @@ def _cname(name: str) -> str:
     return s if s and not s[0].isdigit() else "t_" + s
 
 
-def _in_order_and_typed(model) -> bool:
-    """Every node after the nodes it reads, and every value's type and static shape already inferred."""
+def _in_order_and_typed(model, known: set) -> bool:
+    """Every node after the nodes it reads, and every value's type and static shape already inferred (`known`:
+    the values with a type and a static shape, from tensor_types)."""
     g = model.graph
-    known = {vi.name for vi in list(g.value_info) + list(g.output) if vi.type.tensor_type.elem_type
-             and vi.type.tensor_type.HasField("shape") and all(d.HasField("dim_value") for d in vi.type.tensor_type.shape.dim)}
     seen = {vi.name for vi in g.input} | {t.name for t in g.initializer} | {""}
     for n in g.node:
         if any(x not in seen for x in n.input) or any(o not in known for o in n.output if o):
@@ -246,8 +245,12 @@ def lower(model) -> tuple[Graph, dict]:
     import onnx
     from onnx import shape_inference
 
-    if not is_qdq(model) and _in_order_and_typed(model):  # a normalized float graph: seconds saved at 100k nodes
-        low = Lowering(model)
+    from edgecompile.analysis.shapes import tensor_types
+
+    known: set = set()
+    types = None if is_qdq(model) else tensor_types(model, known)
+    if types is not None and _in_order_and_typed(model, known):  # a normalized float graph: seconds saved at 100k nodes
+        low = Lowering(model, types)
     else:
         ordered = onnx.ModelProto()
         ordered.CopyFrom(model)

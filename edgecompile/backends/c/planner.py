@@ -52,9 +52,12 @@ class _Groups:
         self.parent: dict[str, str] = {}
 
     def find(self, a: str) -> str:
-        while self.parent.setdefault(a, a) != a:
-            a = self.parent[a]
-        return a
+        parent, root = self.parent, a
+        while (up := parent.get(root, root)) != root:
+            root = up
+        while a != root:  # path compression: later finds on a long chain of in-place ops take one step
+            parent[a], a = root, parent[a]
+        return root
 
     def union(self, a: str, b: str) -> None:
         self.parent[self.find(b)] = self.find(a)
