@@ -26,6 +26,7 @@ from edgecompile.errors import EdgeCompileError
 _PROBE = "import tvm; tvm.ir.save_json(tvm.tirx.IntImm('int32', 1))"
 WORKING_FFI = "0.1.14.post1"
 BUILD_TIMEOUT_S, RUN_TIMEOUT_S = 300, 120
+COMPLETE = "complete"  # written after tune_relax returns
 
 
 class TuningUnavailableError(EdgeCompileError):
@@ -69,6 +70,11 @@ def _has_records(work_dir: Path) -> bool:
     return rec.is_file() and rec.stat().st_size > 0
 
 
+def _complete(work_dir: Path) -> bool:
+    """A database whose tuning ran to its end: an interrupted one is retuned, never reused as if whole."""
+    return (work_dir / COMPLETE).is_file() and _has_records(work_dir)
+
+
 def fuse(mod):
     """Lower to TIR and fuse: the tasks MetaSchedule tunes are the fused PrimFuncs."""
     from tvm import relax, transform
@@ -89,13 +95,16 @@ def tune(mod, target, target_dict: dict, trials: int, model_bytes: bytes, precis
         target = tvm.target.Target(target_dict)
     key = cache_key(model_bytes, precision, target_dict, trials, variant)
     work_dir = cache_dir() / "tvm-tuning" / key
-    reused = _has_records(work_dir)
+    reused = _complete(work_dir)
     with target:
         fused = fuse(mod)
     if reused:
         db = ms.database.JSONDatabase(work_dir=str(work_dir))
     else:
+        import shutil
+
         preflight()
+        shutil.rmtree(work_dir, ignore_errors=True)  # an interrupted run's partial database
         work_dir.mkdir(parents=True, exist_ok=True)
         workers = max(1, min(2, os.cpu_count() or 1))
         # the scheduler first gives each task one round of num_trials_per_iter: with a round as large as
@@ -110,12 +119,11 @@ def tune(mod, target, target_dict: dict, trials: int, model_bytes: bytes, precis
             builder=ms.builder.LocalBuilder(max_workers=workers, timeout_sec=BUILD_TIMEOUT_S),
             runner=ms.runner.LocalRunner(timeout_sec=RUN_TIMEOUT_S))
         if not _has_records(work_dir):
-            import shutil
-
             shutil.rmtree(work_dir, ignore_errors=True)
             raise TuningUnavailableError(f"tvm: MetaSchedule measured no valid schedule in {trials} trials (every "
                                          f"candidate failed to build or run; see its logs); build without "
                                          f"--tune-trials or with more trials.")
+        (work_dir / COMPLETE).touch()
     with target, db, tvm.transform.PassContext(opt_level=3):
         tuned = relax.transform.MetaScheduleApplyDatabase()(fused)
     records = sum(1 for _ in (work_dir / "database_tuning_record.json").open())
