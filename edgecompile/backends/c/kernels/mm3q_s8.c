@@ -90,15 +90,21 @@ EC_NO_SCHED
 #ifdef EC_REQ_SAT
 /* ec_reqs over the block's six accumulators, in place: SMMULR of the doubled accumulator by the channel's
  * multiplier, (x + (x >> 31) + h) >> e (plain adds: |x| < 2^30 and h <= 2^21, the bounds that let the generator
- * pick this variant, so ec_reqs's QADD never saturates), then the zero point (read last: no register is free
- * before), SSAT and a byte store that steps y on */
+ * pick this variant, so ec_reqs's QADD never saturates) with the zero point folded into h (EC_MM3Q_HZ), then
+ * SSAT and a byte store that steps y on */
 #define EC_MM3Q_SCALE(a) "lsl %[" a "], %[" a "], #1\n\tsmmulr %[" a "], %[" a "], %[m]\n\t"
 #define EC_MM3Q_RND(a)                               \
   "add %[" a "], %[" a "], %[" a "], asr #31\n\t"    \
   "add %[" a "], %[" a "], %[m]\n\t"                 \
   "asr %[" a "], %[" a "], %[e]\n\t"
+/* h + (zp << e) for the channel whose eh word is in e: (x + h + zp 2^e) >> e is ((x + h) >> e) + zp exactly, and
+ * |x| < 2^30, h <= 2^21, |zp 2^e| <= 2^29 (e <= 22) keep the sum below 2^31 */
+#define EC_MM3Q_HZ                                   \
+  "ldr %[e], [%[ep]], #4\n\t"                        \
+  "ldr %[m], %[zp]\n\t"                              \
+  "lsl %[m], %[m], %[e]\n\t"                         \
+  "add %[m], %[m], %[e], asr #8\n\t"
 #define EC_MM3Q_OUT(a, y)                            \
-  "add %[" a "], %[" a "], %[e]\n\t"                 \
   "ssat %[" a "], #8, %[" a "]\n\t"                  \
   "strb %[" a "], [%[" y "]], #1\n\t"
 #endif
@@ -129,13 +135,8 @@ EC_API void ec_mm3q_s8(const uint32_t* q, int32_t k, int8_t* y0, int8_t* y1, int
       uint32_t m_, e_;
       __asm volatile("ldr %[m], [%[mp]], #4\n\t" EC_MM3Q_SCALE("a00") EC_MM3Q_SCALE("a10") EC_MM3Q_SCALE("a20")
                      "ldr %[m], [%[mp]], #4\n\t" EC_MM3Q_SCALE("a01") EC_MM3Q_SCALE("a11") EC_MM3Q_SCALE("a21")
-                     "ldr %[e], [%[ep]], #4\n\t"
-                     "asr %[m], %[e], #8\n\t"
-                     EC_MM3Q_RND("a00") EC_MM3Q_RND("a10") EC_MM3Q_RND("a20")
-                     "ldr %[e], [%[ep]], #4\n\t"
-                     "asr %[m], %[e], #8\n\t"
-                     EC_MM3Q_RND("a01") EC_MM3Q_RND("a11") EC_MM3Q_RND("a21")
-                     "ldr %[e], %[zp]\n\t"
+                     EC_MM3Q_HZ EC_MM3Q_RND("a00") EC_MM3Q_RND("a10") EC_MM3Q_RND("a20")
+                     EC_MM3Q_HZ EC_MM3Q_RND("a01") EC_MM3Q_RND("a11") EC_MM3Q_RND("a21")
                      EC_MM3Q_OUT("a00", "y0") EC_MM3Q_OUT("a01", "y0") EC_MM3Q_OUT("a10", "y1")
                      EC_MM3Q_OUT("a11", "y1") EC_MM3Q_OUT("a20", "y2") EC_MM3Q_OUT("a21", "y2")
                      : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [a20] "+r"(a20),
@@ -163,6 +164,7 @@ EC_API void ec_mm3q_s8(const uint32_t* q, int32_t k, int8_t* y0, int8_t* y1, int
 #ifdef EC_REQ_SAT
 #undef EC_MM3Q_SCALE
 #undef EC_MM3Q_RND
+#undef EC_MM3Q_HZ
 #undef EC_MM3Q_OUT
 #endif
 #endif
