@@ -117,6 +117,7 @@ EC_API void ec_mm3q_s8(const uint32_t* q, int32_t k, int8_t* y0, int8_t* y1, int
   const int32_t j = (12 - k / 4 % 12) % 12, i = j % 6; /* the quarter a block's first pass starts at */
   const uint32_t entry = 96u * (uint32_t)j + 1u;
   const uint32_t* const xp0 = i ? q + 36 - 6 * i : q;
+  const int32_t wskip = i ? 48 - 8 * i : 0; /* added unconditionally: no branch per pair */
   const int8_t* wp = wpk;
   int32_t o;
 #ifdef EC_REQ_SAT
@@ -128,7 +129,7 @@ EC_API void ec_mm3q_s8(const uint32_t* q, int32_t k, int8_t* y0, int8_t* y1, int
   for (o = 0; o < oc; o += 2) {
     int32_t a00 = bias[o], a01 = bias[o + 1], a10 = a00, a11 = a01, a20 = a00, a21 = a01;
     const uint32_t* xp = xp0;
-    if (i) wp += 48 - 8 * i;
+    wp += wskip;
     EC_MM3Q_ASM(EC_MM3Q_LOOP); /* wp ends on the next pair's weights */
 #ifdef EC_REQ_SAT
     { /* y0, y1, y2 step on by two, mp and ep by two words */
