@@ -22,10 +22,19 @@ EC_API void ec_im2row_q15(const int8_t* x, uint32_t* q, const ec_conv_geo* g, in
     } else { /* one contiguous run of the input row, padding either side */
       const int8_t* s = x + ((int32_t)iy * g->iw + ix0 + kx0) * ic;
       for (n = lead; n > 0; --n, q += step) q[0] = q[1] = padw;
-      for (n = run; n > 0; --n, q += step, s += 4) {
+      if (run & 1) { /* an odd run's first group alone, then two a pass (loop overhead) */
         const uint32_t v = ec_ld4(s);
         q[0] = __sxtb16(v);
         q[1] = ec_sxtb16_ror8(v);
+        q += step;
+        s += 4;
+      }
+      for (n = run / 2; n > 0; --n, q += 2 * step, s += 8) {
+        const uint32_t v = ec_ld4(s), z = ec_ld4(s + 4);
+        q[0] = __sxtb16(v);
+        q[1] = ec_sxtb16_ror8(v);
+        q[step] = __sxtb16(z);
+        q[step + 1] = ec_sxtb16_ror8(z);
       }
       for (n = width - lead - run; n > 0; --n, q += step) q[0] = q[1] = padw;
     }
