@@ -1,5 +1,5 @@
 """The Cortex-M4 3x2-block GEMM (kernels/mm3q_s8.c) and its gathers, layer by layer against the host build (the
-plain kernels, TFLite's arithmetic): one chain of convs whose K / 4 % 12 takes every value (the loop's twelve
+plain kernels, TFLite's arithmetic): one chain of convs whose K / 4 % 24 takes every value (the loop's 24
 entry quarters), with odd pixel counts (blocks of one, two and three pixels), 1x1 stride 1 (pw_s8_simd), strided
 and padded windows (three-pixel rows inside the input, at its edges, across output rows), Cin % 4 != 0 (int8
 windows gathered three at a time), the saturating requantization done in asm and the clamped one (Clip) in C."""
@@ -26,7 +26,20 @@ CHAIN = [(3, 4, (3, 3), 1, 1),  # K 27 -> 28: 7; Cin % 4 != 0
          (4, 8, (1, 5), 1, 2),  # 5
          (8, 44, (1, 5), 1, 2),  # 10
          (44, 4, (1, 1), 1, 0),  # 11
-         (4, 6, (2, 2), 1, 0)]  # 4
+         (4, 6, (2, 2), 1, 0),  # 4
+         # K / 4 % 24 (the loop's 24 entry quarters): the residues above, then the rest
+         (6, 8, (1, 1), 1, 0),  # K 6 -> 8: 2
+         (8, 52, (1, 1), 1, 0),  # 2
+         (52, 20, (1, 1), 1, 0),  # 13
+         (20, 16, (3, 1), 1, 1),  # 15
+         (16, 68, (1, 5), 1, 2),  # 20
+         (68, 28, (1, 1), 1, 0),  # 17
+         (28, 76, (3, 1), 1, 1),  # 21
+         (76, 88, (1, 1), 1, 0),  # 19
+         (88, 92, (1, 1), 1, 0),  # 22
+         (92, 32, (1, 1), 1, 0),  # 23
+         (32, 16, (3, 1), 1, 1),  # 24: 0
+         (16, 4, (2, 2), 1, 0)]  # 16
 
 
 @pytest.fixture(scope="module")

@@ -59,7 +59,8 @@
                    : [end] "m"(end)                                                                        \
                    : "cc", "memory");                                                                      \
   } while (0)
-/* Forty-eight K-bytes a pass (two halves) until xp reaches end, entered at quarter j when K / 4 % 12 == 12 - j:
+/* Ninety-six K-bytes a pass (four halves: half the loop-end tests of two) until xp reaches end, entered at
+ * quarter j when K / 4 % 24 == 24 - j:
  * the quarters of the first pass before j do not run, so (i = j % 6) xp and wp come in 144 - 24 i and 48 - 8 i
  * bytes ahead of the block's first inputs and weights when i > 0 (the half's head, whose post-indexed loads
  * would have moved them, is skipped). The entry is computed (t0 = 96 j + 1, the Thumb bit: every quarter is 24
@@ -74,9 +75,9 @@
   EC_MM3Q_HEAD                                                                                              \
   "2:\n\t"                                                                                                  \
   EC_MM3Q_BACK("24", "8") EC_MM3Q_BACK("48", "16") EC_MM3Q_BACK("72", "24") EC_MM3Q_BACK("96", "32")        \
-  EC_MM3Q_BACK("120", "40") EC_MM3Q_HALF                                                                    \
+  EC_MM3Q_BACK("120", "40") EC_MM3Q_HALF EC_MM3Q_HALF EC_MM3Q_HALF                                        \
   "3:\n\t"                                                                                                  \
-  ".if (2b - 1b) != 96 || (3b - 1b) != 1152\n\t"                                                            \
+  ".if (2b - 1b) != 96 || (3b - 1b) != 2304\n\t"                                                            \
   ".error \"mm3q: a quarter is not 96 bytes\"\n\t"                                                         \
   ".endif\n\t"                                                                                              \
   "ldr %[t0], %[end]\n\t"                                                                                   \
@@ -114,7 +115,7 @@ EC_API void ec_mm3q_s8(const uint32_t* q, int32_t k, int8_t* y0, int8_t* y1, int
                        int32_t out_zp, int32_t amin, int32_t amax) {
   /* a block short of three pixels repeats its last pixel's inputs and passes its y again: the same bytes */
   const uint32_t* const end = q + k / 4 * 6;
-  const int32_t j = (12 - k / 4 % 12) % 12, i = j % 6; /* the quarter a block's first pass starts at */
+  const int32_t j = (24 - k / 4 % 24) % 24, i = j % 6; /* the quarter a block's first pass starts at */
   const uint32_t entry = 96u * (uint32_t)j + 1u;
   const uint32_t* const xp0 = i ? q + 36 - 6 * i : q;
   const int32_t wskip = i ? 48 - 8 * i : 0; /* added unconditionally: no branch per pair */
