@@ -93,7 +93,9 @@ EC_NO_SCHED
  * multiplier, (x + (x >> 31) + h) >> e (plain adds: |x| < 2^30 and h <= 2^21, the bounds that let the generator
  * pick this variant, so ec_reqs's QADD never saturates) with the zero point folded into h (EC_MM3Q_HZ), then
  * SSAT and a byte store that steps y on */
-#define EC_MM3Q_SCALE(a) "lsl %[" a "], %[" a "], #1\n\tsmmulr %[" a "], %[" a "], %[m]\n\t"
+/* SMMULR(2 a, m) as SMMLAR(a, 2 m - 2^32, a): (a 2^32 + a (2 m - 2^32) + 2^31) >> 32, the same 64-bit sum, with
+ * the doubling done once per channel (LSL of m wraps to 2 m - 2^32: m >= 2^30, requant_variant checks) */
+#define EC_MM3Q_SCALE(a) "smmlar %[" a "], %[" a "], %[m], %[" a "]\n\t"
 #define EC_MM3Q_RND(a)                               \
   "add %[" a "], %[" a "], %[" a "], asr #31\n\t"    \
   "add %[" a "], %[" a "], %[m]\n\t"                 \
@@ -135,8 +137,10 @@ EC_API void ec_mm3q_s8(const uint32_t* q, int32_t k, int8_t* y0, int8_t* y1, int
 #ifdef EC_REQ_SAT
     { /* y0, y1, y2 step on by two, mp and ep by two words */
       uint32_t m_, e_;
-      __asm volatile("ldr %[m], [%[mp]], #4\n\t" EC_MM3Q_SCALE("a00") EC_MM3Q_SCALE("a10") EC_MM3Q_SCALE("a20")
-                     "ldr %[m], [%[mp]], #4\n\t" EC_MM3Q_SCALE("a01") EC_MM3Q_SCALE("a11") EC_MM3Q_SCALE("a21")
+      __asm volatile("ldr %[m], [%[mp]], #4\n\tlsl %[m], %[m], #1\n\t"
+                     EC_MM3Q_SCALE("a00") EC_MM3Q_SCALE("a10") EC_MM3Q_SCALE("a20")
+                     "ldr %[m], [%[mp]], #4\n\tlsl %[m], %[m], #1\n\t"
+                     EC_MM3Q_SCALE("a01") EC_MM3Q_SCALE("a11") EC_MM3Q_SCALE("a21")
                      EC_MM3Q_HZ EC_MM3Q_RND("a00") EC_MM3Q_RND("a10") EC_MM3Q_RND("a20")
                      EC_MM3Q_HZ EC_MM3Q_RND("a01") EC_MM3Q_RND("a11") EC_MM3Q_RND("a21")
                      EC_MM3Q_OUT("a00", "y0") EC_MM3Q_OUT("a01", "y0") EC_MM3Q_OUT("a10", "y1")

@@ -139,7 +139,9 @@ def requant_variant(g, a) -> str:
     taps = g["kh"] * g["kw"] * (g["ic"] // g["groups"])
     # |acc| <= |bias| + taps * 128 * 128, and a folded bias adds at most as much again (|input offset| <= 128)
     acc_bound = int(np.abs(a["b"].astype(np.int64)).max(initial=0)) + 2 * taps * 255 * 128
-    if not (np.all((a["shift"] <= -1) & (a["shift"] >= -22)) and acc_bound < 2**30):
+    # multipliers in [2^30, 2^31) (quantize_multiplier's, but for 0 whose shift is 0): mm3q_s8 doubles them
+    if not (np.all((a["shift"] <= -1) & (a["shift"] >= -22)) and acc_bound < 2**30
+            and np.all(a["mult"] >= 1 << 30)):
         return "_any"
     return "" if tuple(int(v) for v in a["act"]) == (-128, 127) else "_c"
 
