@@ -75,6 +75,16 @@ def _complete(work_dir: Path) -> bool:
     return (work_dir / COMPLETE).is_file() and _has_records(work_dir)
 
 
+def build_candidate(mod, target, _params):
+    """MetaSchedule's default build minus its `import tvm.s_tir.tensor_intrin`: that import registers
+    every GPU tensor intrinsic by parsing TVMScript (about 40 CPU-s), in each builder worker, and
+    LocalBuilder starts a new pool every round. CPU fp32 schedules here use no tensor intrinsic."""
+    from tvm.driver import build
+    from tvm.s_tir.transform import RemoveWeightLayoutRewriteBlock
+
+    return build(RemoveWeightLayoutRewriteBlock(skip_tensor_rewrite=True)(mod), target=target)
+
+
 def fuse(mod):
     """Lower to TIR and fuse: the tasks MetaSchedule tunes are the fused PrimFuncs."""
     from tvm import relax, transform
@@ -116,7 +126,8 @@ def tune(mod, target, target_dict: dict, trials: int, model_bytes: bytes, precis
         db = ms.relax_integration.tune_relax(
             mod=fused, params={}, target=target, work_dir=str(work_dir), max_trials_global=trials,
             num_trials_per_iter=per_iter,
-            builder=ms.builder.LocalBuilder(max_workers=workers, timeout_sec=BUILD_TIMEOUT_S),
+            builder=ms.builder.LocalBuilder(max_workers=workers, timeout_sec=BUILD_TIMEOUT_S,
+                                            f_build=build_candidate),
             runner=ms.runner.LocalRunner(timeout_sec=RUN_TIMEOUT_S))
         if not _has_records(work_dir):
             shutil.rmtree(work_dir, ignore_errors=True)
