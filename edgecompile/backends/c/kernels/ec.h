@@ -13,7 +13,7 @@
 #endif
 
 int32_t ec_srdhm_ns(int32_t a, int32_t b);
-int32_t ec_srdhm2(int32_t x, int32_t m);
+int32_t ec_smmulr(int32_t x, int32_t m);
 int32_t ec_rdbpot(int32_t x, int exponent);
 int32_t ec_mbqm(int32_t x, int32_t mult, int32_t shift);
 int8_t ec_sat8(int32_t v, int32_t lo, int32_t hi);
