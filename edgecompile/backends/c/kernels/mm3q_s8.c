@@ -90,23 +90,18 @@ __attribute__((noinline)) /* inlined, gcc spills the block's fourteen live regis
 EC_NO_SCHED
 #ifdef EC_REQ_SAT
 /* ec_reqs over the block's six accumulators, in place: SMMULR of the doubled accumulator by the channel's
- * multiplier, (x + (x >> 31) + h) >> e (plain adds: |x| < 2^30 and h <= 2^21, the bounds that let the generator
- * pick this variant, so ec_reqs's QADD never saturates) with the zero point folded into h (EC_MM3Q_HZ), then
- * SSAT and a byte store that steps y on */
+ * multiplier, then (x + (x >> 31) + hz) >> e with hz = h + zp 2^e and e packed in the channel's eh word (hz << 8 |
+ * e, conv_simd.emit: the zero point folded into the rounding term, so (x + hz) >> e is ((x + h) >> e) + zp
+ * exactly; plain adds: |x| < 2^30 and |hz| < 2^23, the bounds that let the generator pick this variant, so
+ * ec_reqs's QADD never saturates; ASR by a register reads its low byte, e), then SSAT and a byte store that
+ * steps y on */
 /* SMMULR(2 a, m) as SMMLAR(a, 2 m - 2^32, a): (a 2^32 + a (2 m - 2^32) + 2^31) >> 32, the same 64-bit sum, with
  * the doubling done once per channel (LSL of m wraps to 2 m - 2^32: m >= 2^30, requant_variant checks) */
 #define EC_MM3Q_SCALE(a) "smmlar %[" a "], %[" a "], %[m], %[" a "]\n\t"
 #define EC_MM3Q_RND(a)                               \
   "add %[" a "], %[" a "], %[" a "], asr #31\n\t"    \
-  "add %[" a "], %[" a "], %[m]\n\t"                 \
+  "add %[" a "], %[" a "], %[e], asr #8\n\t"         \
   "asr %[" a "], %[" a "], %[e]\n\t"
-/* h + (zp << e) for the channel whose eh word is in e: (x + h + zp 2^e) >> e is ((x + h) >> e) + zp exactly, and
- * |x| < 2^30, h <= 2^21, |zp 2^e| <= 2^29 (e <= 22) keep the sum below 2^31 */
-#define EC_MM3Q_HZ                                   \
-  "ldr %[e], [%[ep]], #4\n\t"                        \
-  "ldr %[m], %[zp]\n\t"                              \
-  "lsl %[m], %[m], %[e]\n\t"                         \
-  "add %[m], %[m], %[e], asr #8\n\t"
 #define EC_MM3Q_OUT(a, y)                            \
   "ssat %[" a "], #8, %[" a "]\n\t"                  \
   "strb %[" a "], [%[" y "]], #1\n\t"
@@ -126,6 +121,7 @@ EC_API void ec_mm3q_s8(const uint32_t* q, int32_t k, int8_t* y0, int8_t* y1, int
 #ifdef EC_REQ_SAT
   const int32_t *mp = mult, *ep = shift;
   (void)EC_REQ; /* the variant's function, pasted for the other kernels, is this one's arithmetic */
+  (void)out_zp; /* 0: folded into eh */
   (void)amin;
   (void)amax;
 #endif
@@ -141,14 +137,14 @@ EC_API void ec_mm3q_s8(const uint32_t* q, int32_t k, int8_t* y0, int8_t* y1, int
                      EC_MM3Q_SCALE("a00") EC_MM3Q_SCALE("a10") EC_MM3Q_SCALE("a20")
                      "ldr %[m], [%[mp]], #4\n\tlsl %[m], %[m], #1\n\t"
                      EC_MM3Q_SCALE("a01") EC_MM3Q_SCALE("a11") EC_MM3Q_SCALE("a21")
-                     EC_MM3Q_HZ EC_MM3Q_RND("a00") EC_MM3Q_RND("a10") EC_MM3Q_RND("a20")
-                     EC_MM3Q_HZ EC_MM3Q_RND("a01") EC_MM3Q_RND("a11") EC_MM3Q_RND("a21")
+                     "ldr %[e], [%[ep]], #4\n\t" EC_MM3Q_RND("a00") EC_MM3Q_RND("a10") EC_MM3Q_RND("a20")
+                     "ldr %[e], [%[ep]], #4\n\t" EC_MM3Q_RND("a01") EC_MM3Q_RND("a11") EC_MM3Q_RND("a21")
                      EC_MM3Q_OUT("a00", "y0") EC_MM3Q_OUT("a01", "y0") EC_MM3Q_OUT("a10", "y1")
                      EC_MM3Q_OUT("a11", "y1") EC_MM3Q_OUT("a20", "y2") EC_MM3Q_OUT("a21", "y2")
                      : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [a20] "+r"(a20),
                        [a21] "+r"(a21), [y0] "+r"(y0), [y1] "+r"(y1), [y2] "+r"(y2), [mp] "+r"(mp), [ep] "+r"(ep),
                        [m] "=&r"(m_), [e] "=&r"(e_)
-                     : [zp] "m"(out_zp)
+                     :
                      : "cc", "memory");
     }
 #else
@@ -170,7 +166,6 @@ EC_API void ec_mm3q_s8(const uint32_t* q, int32_t k, int8_t* y0, int8_t* y1, int
 #ifdef EC_REQ_SAT
 #undef EC_MM3Q_SCALE
 #undef EC_MM3Q_RND
-#undef EC_MM3Q_HZ
 #undef EC_MM3Q_OUT
 #endif
 #endif

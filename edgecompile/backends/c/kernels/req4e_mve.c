@@ -1,11 +1,11 @@
-/* Helium form of ec_reqf / ec_reqs for four accumulators (the packed eh = h << 8 | e shifts) */
+/* Helium form of ec_reqf / ec_reqs for four accumulators (the packed eh = hz << 8 | e shifts, reqf.c) */
 #ifndef EC_AMALGAMATED
 #include "ec.h"
 #include "mve.h"
 #endif
 
 #ifdef EC_MVE
-/* ec_reqf's arithmetic lane by lane (see reqf.c: every shift in [-22, -1], |acc| < 2^30): SRDHM by VQRDMULH,
+/* ec_reqf's arithmetic lane by lane (see reqf.c: every shift in [-15, -1], |acc| < 2^30): SRDHM by VQRDMULH,
  * then floor((x + h - (x < 0)) / 2^e) with a saturating add of h and an arithmetic shift by e */
 __attribute__((unused)) EC_API int32x4_t ec_req4e(int32x4_t acc, int32x4_t mult, int32x4_t eh, int32_t out_zp, int32_t amin,
                           int32_t amax) {

@@ -139,8 +139,9 @@ def requant_variant(g, a) -> str:
     taps = g["kh"] * g["kw"] * (g["ic"] // g["groups"])
     # |acc| <= |bias| + taps * 128 * 128, and a folded bias adds at most as much again (|input offset| <= 128)
     acc_bound = int(np.abs(a["b"].astype(np.int64)).max(initial=0)) + 2 * taps * 255 * 128
-    # multipliers in [2^30, 2^31) (quantize_multiplier's, but for 0 whose shift is 0): mm3q_s8 doubles them
-    if not (np.all((a["shift"] <= -1) & (a["shift"] >= -22)) and acc_bound < 2**30
+    # multipliers in [2^30, 2^31) (quantize_multiplier's, but for 0 whose shift is 0): mm3q_s8 doubles them;
+    # shifts down to -15: the zero point folds into the rounding term (emit) within 24 bits
+    if not (np.all((a["shift"] <= -1) & (a["shift"] >= -15)) and acc_bound < 2**30
             and np.all(a["mult"] >= 1 << 30)):
         return "_any"
     return "" if tuple(int(v) for v in a["act"]) == (-128, 127) else "_c"
@@ -174,13 +175,16 @@ def emit(e, op, i, x: str, y: str, geo: str, res) -> str | None:
     else:
         bs = e.const(f"bk{i}", folded.astype(np.int32), guard=SIMD)
         b = e.const(f"b{i}", a["b"], guard=f"!({SIMD})", count=False)
+    act = act_simd = f"{a['out_zp']}, {a['act'][0]}, {a['act'][1]}"
     if variant == "_any":
         s = ss = e.const(f"s{i}", a["shift"])
-    else:  # the fast forms take h << 8 | e per channel (e = -shift, h = 2^(e-1))
+    else:  # the fast forms take hz << 8 | e per channel (e = -shift, hz = 2^(e-1) + zp 2^e: the
+        # rounding term with the zero point folded in, |hz| < 2^23 for e <= 15), and a zero point of 0
         ee = -a["shift"].astype(np.int64)
-        ss = e.const(f"eh{i}", (((1 << (ee - 1)) << 8) | ee).astype(np.int32), guard=SIMD)
+        hz = (1 << (ee - 1)) + (int(a["out_zp"]) << ee)
+        ss = e.const(f"eh{i}", ((hz << 8) | ee).astype(np.int32), guard=SIMD)
         s = e.const(f"s{i}", a["shift"], guard=f"!({SIMD})", count=False)
-    act = f"{a['out_zp']}, {a['act'][0]}, {a['act'][1]}"
+        act_simd = f"0, {a['act'][0]}, {a['act'][1]}"
     in_off = "" if kernel == "pw_s8_simd" else f"{a['in_off']}, "
-    return (f"\n#if {SIMD}\n  {fn}({x}, {y}, &{geo}, {ws}, {bs}, {m}, {ss}, {in_off}{act});\n#else\n"
+    return (f"\n#if {SIMD}\n  {fn}({x}, {y}, &{geo}, {ws}, {bs}, {m}, {ss}, {in_off}{act_simd});\n#else\n"
             f"  {plain}({x}, {y}, &{geo}, {w}, {b}, {m}, {s}, {a['in_off']}, {act});\n#endif")
