@@ -247,8 +247,9 @@ def _plan(g, options, ram: int | None = None) -> tuple:
 def _plan_whole(g, options) -> tuple:
     """The IR and memory plan with the smallest arena: the graph as lowered, with depthwise convs run in place
     by rows (inplace_rows), and with residual Adds fused into convs (fuse_residual), each Add fused only if
-    that shrinks the arena (a fused Add costs instructions on some layers)."""
-    from edgecompile.backends.c import fuse_residual, inplace_rows, planner
+    that shrinks the arena (a fused Add costs instructions on some layers); past fuse_residual.SEARCHED Adds or
+    patch_plan.SEARCHED_OPS ops, all of them or none, so that the search stays linear."""
+    from edgecompile.backends.c import fuse_residual, inplace_rows, patch_plan, planner
 
     inplace, overlaps = bool(options.get("inplace", True)), bool(options.get("overlap", True))
 
@@ -264,9 +265,11 @@ def _plan_whole(g, options) -> tuple:
             candidates.update({f"{k}, {n} depthwise conv(s) in place by rows": v for k, v in p.candidates.items()})
             if p.arena_bytes < best.arena_bytes:
                 g, best, said = h, p, [f"{n} depthwise conv(s) in place by rows"]
-    if inplace and options.get("fuse_add", True):
+    every, n = fuse_residual.fuse(g) if inplace and options.get("fuse_add", True) else (g, 0)
+    adds = [op.outputs[0] for op in every.ops if "res" in op.attrs] if n else []
+    if len(adds) <= fuse_residual.SEARCHED and len(g.ops) <= patch_plan.SEARCHED_OPS:  # one at a time
         kept: set = set()
-        for add in fuse_residual.candidates(g):
+        for add in adds:
             h, n = fuse_residual.fuse(g, kept | {add})
             p = plan(h)
             candidates[", ".join([p.strategy] + said + [f"Adds fused: {', '.join(sorted(kept | {add}))}"])] = p.arena_bytes
@@ -275,6 +278,12 @@ def _plan_whole(g, options) -> tuple:
                 best, best_g = p, h
         if kept:
             g, said = best_g, said + [f"{len(kept)} residual Add(s) fused"]
+    else:  # a large graph or many Adds: every Add fused, or none (each trial plans the whole graph)
+        p = plan(every)
+        what = f"{n} residual Add(s) fused (all at once: {len(g.ops):,} ops)"
+        candidates[", ".join([p.strategy] + said + [what])] = p.arena_bytes
+        if p.arena_bytes < best.arena_bytes:
+            g, best, said = every, p, said + [what]
     best.strategy = ", ".join([best.strategy] + said)
     best.candidates = candidates
     best.lower_bound, best.peak_step, best.peak_tensors = first.lower_bound, first.peak_step, first.peak_tensors

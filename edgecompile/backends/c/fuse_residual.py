@@ -10,29 +10,28 @@ fused op takes the conv's place in the schedule, so r's last reader must come be
 from __future__ import annotations
 
 import copy
+from collections import defaultdict
 
 from edgecompile.backends.c.ops import conv_simd
 from edgecompile.backends.c.ops.binary import fast_add
 
-
-def candidates(g) -> list[str]:
-    """The outputs of the Adds that fuse() can fuse."""
-    return [op.outputs[0] for op in fuse(g)[0].ops if "res" in op.attrs]
+SEARCHED = 16  # candidates tried one at a time (each plans the whole graph); past this, all are tried at once
 
 
 def fuse(g, only: set | None = None) -> tuple[object, int]:
     """A copy of `g` with every fusable residual Add fused (or those whose outputs are in `only`), and how
-    many were (`g` itself when no Add can be: a copy of a 100k-op graph takes seconds)."""
+    many were (`g` itself when no Add can be: a copy of a 100k-op graph takes seconds). Linear in the graph:
+    each check is a few lookups in an index built once, kept current as Adds fuse."""
     if not any(_candidate(g, op) and (only is None or op.outputs[0] in only) for op in g.ops):
         return g, 0
     g = copy.deepcopy(g)
-    fused = 0
+    idx = _Index(g)
+    removed: set = set()
     for add in [op for op in g.ops if _candidate(g, op) and (only is None or op.outputs[0] in only)]:
-        step = g.ops.index(add)
         for operand, name in enumerate(add.inputs):
-            conv = _producer(g, name)
+            conv = idx.producer.get(name)
             other = add.inputs[1 - operand]
-            if conv is None or not _fusable(g, conv, add, name, other):
+            if conv is None or not _fusable(g, idx, conv, add, name, other):
                 continue
             conv.inputs = [conv.inputs[0], other]
             conv.outputs = [add.outputs[0]]
@@ -41,10 +40,49 @@ def fuse(g, only: set | None = None) -> tuple[object, int]:
             conv.attrs["over"] = 1
             conv.inplace = True
             conv.source = f"{conv.source} + {add.source}"
-            del g.ops[step]
-            fused += 1
+            idx.fused(conv, add, name, other)
+            removed.add(id(add))
             break
-    return g, fused
+    g.ops = [op for op in g.ops if id(op) not in removed]
+    return g, len(removed)
+
+
+class _Index:
+    """Where each op stands, which op makes each tensor and which read it, and the tensors that share memory
+    through free views (alias ops). Positions are the original ones: removing fused Adds keeps the order."""
+
+    def __init__(self, g):
+        self.pos = {id(op): i for i, op in enumerate(g.ops)}
+        self.producer, self.readers = {}, defaultdict(list)
+        self._parent: dict = {}
+        for op in g.ops:
+            for n in op.outputs:
+                self.producer[n] = op
+            for n in dict.fromkeys(op.inputs):
+                self.readers[n].append(op)
+            if op.kind == "alias":
+                names = op.inputs + op.outputs
+                for n in names[1:]:
+                    self._parent[self._root(n)] = self._root(names[0])
+        self._groups = defaultdict(set)
+        for n in list(self._parent):
+            self._groups[self._root(n)].add(n)
+
+    def _root(self, n: str) -> str:
+        while self._parent.setdefault(n, n) != n:
+            self._parent[n] = n = self._parent[self._parent[n]]
+        return n
+
+    def views(self, name: str) -> set:
+        """`name` and every tensor that shares its memory through free views."""
+        return self._groups[self._root(name)] if name in self._parent else {name}
+
+    def fused(self, conv, add, mid: str, other: str) -> None:
+        """conv now reads `other` and makes the Add's output; the Add and `mid` are gone."""
+        self.readers[other] = [op for op in self.readers[other] if op is not add] + [conv]
+        self.readers[mid] = []
+        self.producer.pop(mid, None)
+        self.producer[add.outputs[0]] = conv
 
 
 def _candidate(g, op) -> bool:
@@ -56,38 +94,18 @@ def _candidate(g, op) -> bool:
         and op.outputs[0] not in g.outputs
 
 
-def _producer(g, name):
-    return next((op for op in g.ops if name in op.outputs), None)
-
-
-def _fusable(g, conv, add, mid: str, other: str) -> bool:
+def _fusable(g, idx: _Index, conv, add, mid: str, other: str) -> bool:
     a = conv.attrs
     if conv.kind != "conv" or a.get("dtype") != "int8" or "res" in a or g.tensors[mid].shape[0] != 1:
         return False
     chosen = conv_simd.choose(a["geo"], a)  # conv_s8_simd4 on Helium where conv_s8_im2row elsewhere: both fuse
     if chosen is not None and chosen[0] not in ("conv_s8_simd4", "conv_s8_im2row"):
         return False
-    readers = [op for op in g.ops if mid in op.inputs]
-    if readers != [add] or mid in g.outputs or other in g.inputs or other in g.outputs:
+    if idx.readers[mid] != [add] or mid in g.outputs or other in g.inputs or other in g.outputs:
         return False
-    at = g.ops.index(conv)
-    made = _producer(g, other)
-    if made is None or g.ops.index(made) >= at or _views(g, other) & _views(g, conv.inputs[0]):
+    at = idx.pos[id(conv)]
+    made = idx.producer.get(other)
+    if made is None or idx.pos[id(made)] >= at or idx.views(other) & idx.views(conv.inputs[0]):
         return False
-    # r dies at the conv: nothing reads r (or a view of it) after the conv but the Add itself
-    later = [op for op in g.ops[at:] if op is not add]
-    return not any(set(op.inputs) & _views(g, other) for op in later)
-
-
-def _views(g, name: str) -> set:
-    """`name` and every tensor that shares its memory through free views (alias ops)."""
-    out, todo = {name}, [name]
-    while todo:
-        t = todo.pop()
-        for op in g.ops:
-            if op.kind == "alias" and (t in op.inputs or t in op.outputs):
-                for n in op.inputs + op.outputs:
-                    if n not in out:
-                        out.add(n)
-                        todo.append(n)
-    return out
+    # r dies at the conv: nothing reads r (or a view of it) from the conv on but the Add itself
+    return not any(idx.pos[id(op)] >= at and op is not add for t in idx.views(other) for op in idx.readers[t])
