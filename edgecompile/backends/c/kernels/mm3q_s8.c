@@ -84,19 +84,19 @@ EC_NO_SCHED
  * steps y on */
 /* SMMULR(2 a, m) as SMMLAR(a, 2 m - 2^32, a): (a 2^32 + a (2 m - 2^32) + 2^31) >> 32, the same 64-bit sum, with
  * the doubling done once per channel (LSL of m wraps to 2 m - 2^32: m >= 2^30, requant_variant checks) */
-#define EC_MM3Q_SCALE(a) "smmlar %[" a "], %[" a "], r2, %[" a "]\n\t"
-#define EC_MM3Q_RND(a)                                                                                          \
+#define EC_MM3Q_SCALE(a, m) "smmlar %[" a "], %[" a "], " m ", %[" a "]\n\t"
+#define EC_MM3Q_RND(a, e)                                                                                       \
   "add %[" a "], %[" a "], %[" a "], asr #31\n\t"                                                               \
-  "add %[" a "], %[" a "], r3, asr #8\n\t"                                                                      \
-  "asr %[" a "], %[" a "], r3\n\t"
+  "add %[" a "], %[" a "], " e ", asr #8\n\t"                                                                   \
+  "asr %[" a "], %[" a "], " e "\n\t"
 #define EC_MM3Q_OUT(a, y)                                                                                       \
   "ssat %[" a "], #8, %[" a "]\n\t"                                                                             \
   "strb %[" a "], [" y "], #1\n\t"
 /* One channel pair: the bias into the six accumulators, wp on by wskip, the K-loop entered at its quarter (go:
- * its address, computed once a call), then the requantization (r0: mp, r1: ep, r2: m, r3: e) and the stores
- * (r0, r1, r2: y0, y1, y2, stepped on by two), until y0 reaches yend. The K-loop holds all fourteen registers, so
- * the pointers that step between pairs live in stack slots (memory operands), loaded and stored back in runs:
- * the M4 pipelines back-to-back loads and stores. */
+ * its address, computed once a call), then the requantization (ip, lr: mp, ep; r2, r0: the pair's multipliers;
+ * r3, r1: its eh words) and the stores (r0, r1, r2: y0, y1, y2, stepped on by two), until y0 reaches yend. The
+ * K-loop holds all fourteen registers, so the pointers that step between pairs live in stack slots (memory
+ * operands), loaded and stored back in runs: the M4 pipelines back-to-back loads and stores. */
 #define EC_MM3Q_PAIRS                                                                                           \
   "ldr r0, %[go]\n\t"                                                                                           \
   "adr r1, 1f\n\t"                                                                                              \
@@ -108,38 +108,38 @@ EC_NO_SCHED
   "ldr %[xp], %[xp0]\n\t"                                                                                       \
   "ldr %[a01], [r1, #4]\n\t"                                                                                    \
   "ldr %[a00], [r1], #8\n\t"                                                                                    \
+  "ldr ip, %[go]\n\t"                                                                                           \
   "str r1, %[bp]\n\t"                                                                                           \
   "add %[wp], r0\n\t"                                                                                           \
-  "ldr r0, %[go]\n\t"                                                                                           \
   "mov %[a10], %[a00]\n\t"                                                                                      \
   "mov %[a11], %[a01]\n\t"                                                                                      \
   "mov %[a20], %[a00]\n\t"                                                                                      \
   "mov %[a21], %[a01]\n\t"                                                                                      \
-  "bx r0\n\t"                                                                                                   \
+  "bx ip\n\t"                                                                                                   \
   EC_MM3Q_KLOOP                                                                                                 \
-  "ldr r0, %[mp]\n\t"                                                                                           \
-  "ldr r2, [r0], #8\n\t"                                                                                        \
+  "ldr ip, %[mp]\n\t"                                                                                           \
+  "ldr lr, %[ep]\n\t"                                                                                           \
+  "ldr r0, [ip, #4]\n\t"                                                                                        \
+  "ldr r2, [ip], #8\n\t"                                                                                        \
+  "ldr r1, [lr, #4]\n\t"                                                                                        \
+  "ldr r3, [lr], #8\n\t"                                                                                        \
+  "str ip, %[mp]\n\t"                                                                                           \
+  "str lr, %[ep]\n\t"                                                                                           \
   "lsl r2, r2, #1\n\t"                                                                                          \
-  EC_MM3Q_SCALE("a00") EC_MM3Q_SCALE("a10") EC_MM3Q_SCALE("a20")                                                \
-  "ldr r2, [r0, #-4]\n\t"                                                                                       \
-  "str r0, %[mp]\n\t"                                                                                           \
-  "lsl r2, r2, #1\n\t"                                                                                          \
-  EC_MM3Q_SCALE("a01") EC_MM3Q_SCALE("a11") EC_MM3Q_SCALE("a21")                                                \
-  "ldr r1, %[ep]\n\t"                                                                                           \
-  "ldr r3, [r1], #8\n\t"                                                                                        \
-  EC_MM3Q_RND("a00") EC_MM3Q_RND("a10") EC_MM3Q_RND("a20")                                                      \
-  "ldr r3, [r1, #-4]\n\t"                                                                                       \
-  "str r1, %[ep]\n\t"                                                                                           \
-  EC_MM3Q_RND("a01") EC_MM3Q_RND("a11") EC_MM3Q_RND("a21")                                                      \
+  "lsl r0, r0, #1\n\t"                                                                                          \
+  EC_MM3Q_SCALE("a00", "r2") EC_MM3Q_SCALE("a10", "r2") EC_MM3Q_SCALE("a20", "r2")                              \
+  EC_MM3Q_SCALE("a01", "r0") EC_MM3Q_SCALE("a11", "r0") EC_MM3Q_SCALE("a21", "r0")                              \
+  EC_MM3Q_RND("a00", "r3") EC_MM3Q_RND("a10", "r3") EC_MM3Q_RND("a20", "r3")                                    \
+  EC_MM3Q_RND("a01", "r1") EC_MM3Q_RND("a11", "r1") EC_MM3Q_RND("a21", "r1")                                    \
   "ldr r0, %[y0]\n\t"                                                                                           \
   "ldr r1, %[y1]\n\t"                                                                                           \
   "ldr r2, %[y2]\n\t"                                                                                           \
+  "ldr r3, %[yend]\n\t"                                                                                         \
   EC_MM3Q_OUT("a00", "r0") EC_MM3Q_OUT("a01", "r0") EC_MM3Q_OUT("a10", "r1")                                    \
   EC_MM3Q_OUT("a11", "r1") EC_MM3Q_OUT("a20", "r2") EC_MM3Q_OUT("a21", "r2")                                    \
   "str r0, %[y0]\n\t"                                                                                           \
   "str r1, %[y1]\n\t"                                                                                           \
   "str r2, %[y2]\n\t"                                                                                           \
-  "ldr r3, %[yend]\n\t"                                                                                         \
   "cmp r0, r3\n\t"                                                                                              \
   "bne 0b"
 #endif
