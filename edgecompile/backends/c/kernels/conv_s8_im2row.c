@@ -31,6 +31,8 @@ EC_API void ec_conv_s8_im2row(const int8_t* x, int8_t* y, const ec_conv_geo* g, 
   const uint32_t padw = (uint32_t)(uint16_t)-in_off * 0x10001u;
   int8_t rows[g->ic % 4 ? 3 * k4 : 4];
   uint32_t q[k4 / 4 * 6];
+  ec_mm3q_args a;
+  ec_mm3q_setup(&a, q, k4, oc, wpk, bias, mult, shift, out_zp, amin, amax);
 #define EC_GATHER(p, n)                                                 \
   do {                                                                  \
     if (g->ic % 4 == 0) {                                               \
@@ -43,7 +45,7 @@ EC_API void ec_conv_s8_im2row(const int8_t* x, int8_t* y, const ec_conv_geo* g, 
     }                                                                   \
   } while (0)
 #define EC_MM(yp, n) \
-  ec_mm3q_s8(q, k4, EC_Y(yp, 0, n), EC_Y(yp, 1, n), EC_Y(yp, 2, n), oc, wpk, bias, mult, shift, out_zp, amin, amax)
+  ec_mm3q_s8(&a, EC_Y(yp, 0, n), EC_Y(yp, 1, n), EC_Y(yp, 2, n))
 #endif
 /* pixel i of a block of n real ones (a repeated pixel writes its own row again) */
 #define EC_Y(yp, i, n) ((yp) + ((i) < (n) ? (i) : (n) - 1) * EC_STRIDE)

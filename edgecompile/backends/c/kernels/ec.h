@@ -29,9 +29,8 @@ void ec_mm2_s8(const int8_t* u0, const int8_t* v0, int32_t k, int8_t* y0, int8_t
                const int32_t* bias, const int32_t* mult, const int32_t* shift, int32_t out_zp, int32_t amin,
                int32_t amax);
 void ec_q15_row(const int8_t* r, int32_t k4, uint32_t* q, int32_t step);
-void ec_mm3q_s8(const uint32_t* q, int32_t k, int8_t* y0, int8_t* y1, int8_t* y2, int32_t oc, const int8_t* wpk,
-                const int32_t* bias, const int32_t* mult, const int32_t* shift, int32_t out_zp, int32_t amin,
-                int32_t amax);
+#include "mm3q.h"
+void ec_mm3q_s8(const ec_mm3q_args* a, int8_t* y0, int8_t* y1, int8_t* y2);
 void ec_im2row_q15(const int8_t* x, uint32_t* q, const ec_conv_geo* g, int32_t p, uint32_t padw, int32_t step);
 void ec_im2row3_q15(const int8_t* x, uint32_t* q, const ec_conv_geo* g, int32_t p, int32_t n, uint32_t padw);
 void ec_im2row_s8(const int8_t* x, int8_t* row, const ec_conv_geo* g, int32_t p, int32_t k4, int8_t pad);

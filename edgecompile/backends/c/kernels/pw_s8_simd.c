@@ -19,12 +19,14 @@ EC_API void ec_pw_s8_simd(const int8_t* x, int8_t* y, const ec_conv_geo* g, cons
   }
 #else
   uint32_t q[ic / 4 * 6];
+  ec_mm3q_args a;
+  ec_mm3q_setup(&a, q, ic, oc, wpk, bias, mult, shift, out_zp, amin, amax);
   for (p = 0; p < npix; p += 3) {
     const int32_t p1 = p + 1 < npix ? p + 1 : p, p2 = p + 2 < npix ? p + 2 : p1;
     ec_q15_row(x + p * ic, ic, q, 6);
     ec_q15_row(x + p1 * ic, ic, q + 2, 6);
     ec_q15_row(x + p2 * ic, ic, q + 4, 6);
-    ec_mm3q_s8(q, ic, y + p * oc, y + p1 * oc, y + p2 * oc, oc, wpk, bias, mult, shift, out_zp, amin, amax);
+    ec_mm3q_s8(&a, y + p * oc, y + p1 * oc, y + p2 * oc);
   }
 #endif
 }
