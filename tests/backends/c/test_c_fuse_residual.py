@@ -112,7 +112,9 @@ def test_indexed_fuse_fuses_what_the_plain_definition_fuses():
         fused, n = fuse_residual.fuse(g)
         assert _shape(fused) == _shape(_plain_fuse(g)), seed
         counts.append(n)
-    assert sum(counts) > 0 and min(counts) < 12 and views > 0  # Adds that fuse, Adds that do not, and views
+    # Adds that fuse, Adds that do not, and graphs with views in them (a flattened block input is stored in
+    # another layout, so its Add is refused before the alias check decides: that check is not exercised here)
+    assert sum(counts) > 0 and min(counts) < 12 and views > 0
 
 
 def test_past_the_search_every_add_is_fused_at_once_or_none(tmp_path, monkeypatch):

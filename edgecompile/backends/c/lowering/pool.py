@@ -15,14 +15,29 @@ def _reduce_axes_ok(low, node, x_shape) -> bool:
     axes = a.get("axes")
     if axes is None and len(node.input) > 1:
         axes = low.const(node, 1, "axes").tolist()
-    return len(x_shape) == 4 and sorted(int(x) % 4 for x in (axes or [])) == [2, 3] and a.get("keepdims", 1) == 1
+    return len(x_shape) == 4 and sorted(int(x) % 4 for x in (axes or [])) == [2, 3]
+
+
+def _kept(node, y_shape) -> tuple:
+    """A spatial ReduceMean with keepdims=0 pools to (N, C, 1, 1); its (N, C) result is a view of those bytes."""
+    return tuple(y_shape) + (1, 1) if node.op_type == "ReduceMean" and len(y_shape) == 2 else tuple(y_shape)
+
+
+def _dropped(low, node, y: str, y_shape) -> str:
+    """The pooled (N, 1, 1, C) tensor as the (N, C) result keepdims=0 asks for: the same bytes, no copy."""
+    if len(y_shape) != 2:
+        return y
+    t = low.g.tensors[y]
+    out = low.g.tensor(y, tuple(y_shape), t.dtype, None, t.scale, t.zp)
+    low.g.add("alias", [y], [out.name], node.name)
+    return out.name
 
 
 def pool_geometry(low, node, x_shape, y_shape) -> dict:
     a = attrs_of(node)
     op = node.op_type
     if op == "ReduceMean" and not _reduce_axes_ok(low, node, x_shape):
-        low.fail(node, "ReduceMean is supported over the spatial axes (2, 3) of a 4-D tensor, keepdims=1")
+        low.fail(node, "ReduceMean is supported over the spatial axes (2, 3) of a 4-D tensor")
     if len(x_shape) != 4:
         low.fail(node, "pooling needs a 4-D tensor")
     glob = op in GLOBAL
@@ -46,16 +61,17 @@ def pool_geometry(low, node, x_shape, y_shape) -> dict:
 def fp32(low, node, y_shape) -> str:
     g = low.g
     x = g.need(computed(low, node, 0), NHWC)
-    geo = pool_geometry(low, node, g.tensors[x].shape, y_shape)
-    y = g.tensor(node.output[0], y_shape, "float32", NHWC)
+    geo = pool_geometry(low, node, g.tensors[x].shape, _kept(node, y_shape))
+    y = g.tensor(node.output[0], _kept(node, y_shape), "float32", NHWC)
     g.add("pool", [x], [y.name], node.name, dtype="float32", geo=geo)
-    return y.name
+    return _dropped(low, node, y.name, y_shape)
 
 
 def int8(low, p, qnode, y_shape, s, z, act) -> str:
     g, node = low.g, p.node
     x = g.need(p.inputs[0], NHWC)
     xt = g.tensors[x]
+    y_shape, flat = _kept(node, y_shape), y_shape
     geo = pool_geometry(low, node, xt.shape, y_shape)
     y = g.tensor(qnode.output[0], y_shape, "int8", NHWC, s, z)
     same = abs(xt.scale - s) <= 1e-7 * s and xt.zp == z
@@ -71,7 +87,7 @@ def int8(low, p, qnode, y_shape, s, z, act) -> str:
         limits.multiplier_shift(node.name or node.op_type, [req[1]])
     g.add("pool", [x], [y.name], node.name, dtype="int8", geo=geo, act=act, req=req, req_table=table, in_zp=xt.zp,
           out_zp=z)
-    return y.name
+    return _dropped(low, node, y.name, flat)
 
 
 def _pads(node, geo, x_shape, y_shape) -> list[int]:
