@@ -64,6 +64,7 @@ def quantize(model, table, f: Flavor, keep_float=None, op_types=None):
     for name in sorted(keep):
         _float_inputs(out, name)
     _drop_dangling(out)
+    _topological(out)
     if f.tflite_softmax:
         _softmax_tflite(out)
     out.producer_name, out.producer_version = "edgecompile", ""
@@ -139,28 +140,21 @@ def _float_inputs(model, node_name: str) -> None:
             for i, t in enumerate(node.input):
                 if t and t not in inits:
                     node.input[i] = unquantized(t)
-    _topological(model)
 
 
 def _topological(model) -> None:
-    """Re-sort nodes after cloning (ONNX wants producers before consumers)."""
-    graph = model.graph
-    ready = {i.name for i in graph.input} | {t.name for t in graph.initializer} | {""}
-    nodes, out = list(graph.node), []
-    while nodes:
-        rest = [n for n in nodes if not all(i in ready for i in n.input)]
-        done = [n for n in nodes if all(i in ready for i in n.input)]
-        if not done:
-            raise ValueError("cycle while re-sorting the QDQ graph")
-        for n in done:
-            out.append(n)
-            ready.update(n.output)
-        nodes = rest
-    copies = [type(n)() for n in out]
-    for c, n in zip(copies, out):
+    """Producers before consumers, as ONNX requires: ONNX Runtime's quantizer appends the Q/DQ nodes it adds
+    after their readers, and cloning float paths appends more."""
+    from edgecompile.core.graph import topological_order
+
+    order = topological_order(list(model.graph.node))
+    if order is None:
+        raise ValueError("cycle while sorting the QDQ graph")
+    copies = [type(n)() for n in order]
+    for c, n in zip(copies, order):
         c.CopyFrom(n)
-    del graph.node[:]
-    graph.node.extend(copies)
+    del model.graph.node[:]
+    model.graph.node.extend(copies)
 
 
 def _drop_dangling(model) -> None:

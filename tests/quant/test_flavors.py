@@ -83,3 +83,14 @@ def test_keep_float_layer_reads_float_input(setup):
     fc = next(n for n in m.graph.node if n.name == "fc")
     assert "DequantizeLinear" not in {n.op_type for n in m.graph.node if fc.input[0] in n.output}
     onnx.checker.check_model(m)
+
+
+def test_every_flavor_writes_a_sorted_valid_graph(setup):
+    """Producers before consumers (ONNX Runtime's quantizer appends its Q/DQ nodes after their readers): the
+    checker accepts each QDQ model, so an int8 artifact built from one can be read back as a model."""
+    for f, m in setup[3].items():
+        seen = {i.name for i in m.graph.input} | {t.name for t in m.graph.initializer} | {""}
+        for n in m.graph.node:
+            assert set(n.input) <= seen, (f, n.name)
+            seen.update(n.output)
+        onnx.checker.check_model(m)
